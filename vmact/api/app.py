@@ -1,0 +1,87 @@
+"""The vm_act application: parse -> validate -> authorize -> dispatch -> render.
+
+The filters in front of it have already authenticated the caller
+(``environ['vmact.context']``) and chosen the agent's backend
+(``environ['vmact.backend']``). This module only wires the contract's
+pieces together: :mod:`vmact.api.request` parses and validates,
+:mod:`vmact.policy` authorizes, the backend acts, :mod:`vmact.api.results`
+renders.
+"""
+
+from oslo_log import log as logging
+import webob.dec
+
+from vmact.api.middleware import sp_agent
+from vmact.api import request
+from vmact.api import results
+from vmact.backends import base
+from vmact import conf as vmact_conf
+from vmact import context
+from vmact import exception
+from vmact import policy
+from vmact.policies import vm_act as vm_act_policies
+
+LOG = logging.getLogger(__name__)
+
+RULE_BY_ACTION = {base.START: vm_act_policies.START,
+                  base.STOP: vm_act_policies.STOP,
+                  base.REBOOT: vm_act_policies.REBOOT}
+
+
+class VmActApp(object):
+    """Serve ``/mana_api/vm_act`` and its path forms."""
+
+    def __init__(self, conf):
+        self.conf = conf
+
+    @webob.dec.wsgify
+    def __call__(self, req):
+        try:
+            route = request.route(req.path_info)
+            if route is None:
+                raise exception.NotFound('No such resource: %s.'
+                                         % exception.quote(req.path_info))
+            if req.method not in route.methods:
+                response = results.error_response(
+                    405, 'Method %s is not allowed here; allowed: %s.'
+                    % (exception.quote(req.method), ', '.join(route.methods)))
+                response.allow = route.methods
+                return response
+            ctx = context.from_environ(req.environ)
+            backend = req.environ[sp_agent.ENV_KEY]
+            if req.method == 'GET':
+                return self.show(req, route, ctx, backend)
+            return self.act(req, route, ctx, backend)
+        except exception.VmactError as e:
+            return results.error_response(e.code, e.msg)
+
+    def act(self, req, route, ctx, backend):
+        body = request.parse_body(req.body)
+        parsed = request.act_request(route, body,
+                                     self.conf.api.max_servers_per_request,
+                                     self.conf.api.max_wait)
+        target, action = parsed.target, parsed.action
+        policy.authorize(ctx, RULE_BY_ACTION[action.name], target.tenant_id)
+        outcomes = backend.act(ctx, target, action)
+        for outcome in outcomes:
+            LOG.info('audit: request_id=%(req)s user=%(user)s '
+                     'project=%(project)s agent=%(agent)s region=%(region)s '
+                     'tenant=%(tenant)s server=%(server)s action=%(action)s '
+                     'outcome=%(code)d %(msg)s',
+                     {'req': ctx.request_id, 'user': ctx.user_id,
+                      'project': ctx.project_id, 'agent': backend.agent,
+                      'region': target.region, 'tenant': target.tenant_id,
+                      'server': outcome.server, 'action': action,
+                      'code': outcome.code,
+                      'msg': exception.quote(outcome.msg, 200)})
+        return results.batch_response(outcomes, str(action))
+
+    def show(self, req, route, ctx, backend):
+        target = request.show_request(route, req.GET,
+                                      self.conf.api.max_servers_per_request)
+        policy.authorize(ctx, vm_act_policies.SHOW, target.tenant_id)
+        return results.status_response(backend.show(ctx, target))
+
+
+def app_factory(global_conf, **local_conf):
+    return VmActApp(vmact_conf.CONF)

@@ -1,0 +1,177 @@
+"""An in-memory cloud for development and demos: no real server is touched.
+
+Servers live per tenant and region, seeded from the agent's section
+(``servers``, ``tenants`` + ``servers_per_tenant``). Actions follow Nova's
+own state rules (``nova/compute/api.py``'s ``check_instance_state``):
+
+* os-start: only from SHUTOFF (vm_state stopped), no task in progress;
+* os-stop: from ACTIVE or ERROR, no task in progress;
+* reboot SOFT: only from ACTIVE, no task in progress;
+* reboot HARD: from ACTIVE, SHUTOFF, PAUSED, SUSPENDED or ERROR, also
+  while a reboot is in progress;
+
+anything else is a 409 worded as Nova words it, and an unknown server (or
+one of another tenant) is a 404. An accepted action shows its task state
+(powering-off, rebooting, ...) for ``transition_delay`` seconds, then
+settles, so ``wait`` and the status read show real progress.
+"""
+
+import threading
+import time
+
+from vmact.backends import base
+from vmact.conf import simulator as simulator_conf
+from vmact import exception
+
+ACTIVE = 'active'
+STOPPED = 'stopped'
+PAUSED = 'paused'
+SUSPENDED = 'suspended'
+ERROR = 'error'
+
+VM_STATE_BY_STATUS = {'ACTIVE': ACTIVE, 'SHUTOFF': STOPPED,
+                      'PAUSED': PAUSED, 'SUSPENDED': SUSPENDED,
+                      'ERROR': ERROR}
+STATUS_BY_VM_STATE = {v: k for k, v in VM_STATE_BY_STATUS.items()}
+STATUS_BY_TASK = {'rebooting': 'REBOOT', 'rebooting_hard': 'HARD_REBOOT'}
+POWER_BY_VM_STATE = {ACTIVE: 'running', STOPPED: 'shutdown',
+                     PAUSED: 'paused', SUSPENDED: 'suspended',
+                     ERROR: 'nostate'}
+HARD_REBOOT_TASKS = (None, 'rebooting', 'rebooting_hard')
+
+# action -> (allowed vm_states, allowed task_states, task, final vm_state)
+RULES = {
+    base.START: ((STOPPED,), (None,), 'powering-on', ACTIVE),
+    base.STOP: ((ACTIVE, ERROR), (None,), 'powering-off', STOPPED),
+    (base.REBOOT, base.SOFT): ((ACTIVE,), (None,), 'rebooting', ACTIVE),
+    (base.REBOOT, base.HARD): ((ACTIVE, STOPPED, PAUSED, SUSPENDED, ERROR),
+                               HARD_REBOOT_TASKS, 'rebooting_hard', ACTIVE),
+}
+NOVA_VERB = {base.START: 'start', base.STOP: 'stop', base.REBOOT: 'reboot'}
+
+
+class SimulatedServer(object):
+    """One server's vm_state and the task that will change it."""
+
+    def __init__(self, vm_state):
+        self.vm_state = vm_state
+        self.task_state = None
+        self.final_vm_state = None
+        self.settle_at = None
+
+    def settle(self, now):
+        if self.task_state and now >= self.settle_at:
+            self.vm_state = self.final_vm_state
+            self.task_state = self.final_vm_state = self.settle_at = None
+
+    def state(self):
+        status = STATUS_BY_TASK.get(self.task_state,
+                                    STATUS_BY_VM_STATE[self.vm_state])
+        return base.ServerState(status, self.task_state,
+                                POWER_BY_VM_STATE[self.vm_state])
+
+
+class SimulatorBackend(base.Backend):
+    """The ``simulator`` driver: Nova's state rules on in-memory servers."""
+
+    @classmethod
+    def list_opts(cls):
+        return simulator_conf.list_opts()
+
+    def __init__(self, conf, agent):
+        super().__init__(conf, agent)
+        self._lock = threading.Lock()
+        self._regions = frozenset(self.opts.regions)
+        self._servers = {}
+        for tenant in self.opts.tenants:
+            for region in self.opts.regions:
+                for n in range(1, self.opts.servers_per_tenant + 1):
+                    self._add(tenant, region, '%s-%s-%d' % (tenant, region, n),
+                              'ACTIVE')
+        for entry in self.opts.servers:
+            parts = entry.split(':')
+            if len(parts) not in (3, 4):
+                raise exception.ConfigError(
+                    '[%s] servers: %r is not tenant_id:region:server_id'
+                    '[:STATUS]' % (agent, entry))
+            self._add(*parts)
+
+    def _add(self, tenant, region, server_id, status='ACTIVE'):
+        if region not in self._regions:
+            raise exception.ConfigError(
+                '[%s] servers: region %r of server %r is not in regions'
+                % (self.agent, region, server_id))
+        if status not in VM_STATE_BY_STATUS:
+            raise exception.ConfigError(
+                '[%s] servers: status %r of server %r is not one of %s'
+                % (self.agent, status, server_id,
+                   ', '.join(VM_STATE_BY_STATUS)))
+        self._servers[tenant, region, server_id] = SimulatedServer(
+            VM_STATE_BY_STATUS[status])
+
+    def uses_only_simulated_servers(self):
+        return True
+
+    def show(self, context, target):
+        self._check_region(target.region)
+        now = time.monotonic()
+        outcomes = []
+        with self._lock:
+            for server_id in target.servers:
+                server = self._find(target, server_id)
+                if server is None:
+                    outcomes.append(_not_found(server_id))
+                    continue
+                server.settle(now)
+                outcomes.append(base.Outcome(server_id, 200,
+                                             state=server.state()))
+        return outcomes
+
+    def send(self, context, target, action, verified=frozenset()):
+        self._check_region(target.region)
+        rule = RULES[action.name if action.name != base.REBOOT
+                     else (action.name, action.reboot_type)]
+        vm_states, task_states, task, final = rule
+        now = time.monotonic()
+        outcomes = []
+        with self._lock:
+            for server_id in target.servers:
+                server = self._find(target, server_id)
+                if server is None:
+                    outcomes.append(_not_found(server_id))
+                    continue
+                server.settle(now)
+                if server.vm_state not in vm_states:
+                    outcomes.append(_conflict(server_id, action, 'vm_state',
+                                              server.vm_state))
+                elif server.task_state not in task_states:
+                    outcomes.append(_conflict(server_id, action,
+                                              'task_state',
+                                              server.task_state))
+                else:
+                    server.task_state = task
+                    server.final_vm_state = final
+                    server.settle_at = now + self.opts.transition_delay
+                    server.settle(now)
+                    outcomes.append(base.Outcome(server_id, 202,
+                                                 'accepted'))
+        return outcomes
+
+    def _find(self, target, server_id):
+        return self._servers.get((target.tenant_id, target.region,
+                                  server_id))
+
+    def _check_region(self, region):
+        if region not in self._regions:
+            raise exception.UnknownRegion(region, self._regions)
+
+
+def _not_found(server_id):
+    return base.Outcome(server_id, 404,
+                        'Instance %s could not be found.' % server_id)
+
+
+def _conflict(server_id, action, attr, state):
+    return base.Outcome(
+        server_id, 409, "Cannot '%s' instance %s while it is in %s %s"
+        % (NOVA_VERB[action.name], server_id, attr, state))

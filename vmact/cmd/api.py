@@ -1,0 +1,56 @@
+"""``vmact-api``: serve vmact with cheroot's threaded HTTP server.
+
+For development and small deployments; production runs the same
+application under Apache mod_wsgi (:mod:`vmact.wsgi`).
+"""
+
+import signal
+import sys
+
+from cheroot import wsgi
+from oslo_log import log as logging
+
+from vmact.api import pipeline
+from vmact import conf as vmact_conf
+from vmact import exception
+from vmact import service
+
+LOG = logging.getLogger(__name__)
+
+
+def build_server(conf):
+    """The cheroot server for ``conf``'s host, port and thread count."""
+    server = wsgi.Server((conf.api.host, conf.api.port),
+                         pipeline.load_app(conf),
+                         numthreads=conf.api.server_threads,
+                         server_name='vmact-api')
+    server.shutdown_timeout = conf.api.shutdown_timeout
+    return server
+
+
+def main(argv=None):
+    conf = vmact_conf.CONF
+    try:
+        service.prepare_service(sys.argv[1:] if argv is None else argv)
+        server = build_server(conf)
+    except exception.ConfigError as e:
+        sys.stderr.write('vmact-api: configuration error: %s\n' % e)
+        return 2
+
+    def _stop(signum, frame):
+        LOG.info('Signal %d: finishing requests in flight, then stopping',
+                 signum)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _stop)
+    LOG.info('vmact-api serving on http://%s:%d', conf.api.host,
+             conf.api.port)
+    try:
+        server.safe_start()
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

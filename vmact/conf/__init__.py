@@ -1,0 +1,16 @@
+"""vmact's configuration: one module per option group.
+
+Agent sections are dynamic (one per name in ``[api] enabled_agents``), so
+their options are registered when the agents load, by
+:func:`vmact.conf.agent.register_agent_opts`.
+"""
+
+from oslo_config import cfg
+from oslo_log import log
+
+from vmact.conf import api
+
+CONF = cfg.CONF
+
+api.register_opts(CONF)
+log.register_options(CONF)

@@ -1,0 +1,27 @@
+"""The request context: who is calling, for which project, with which token.
+
+A thin :class:`oslo_context.context.RequestContext` that also carries the
+keystoneauth plugin keystonemiddleware built for the validated token, so a
+backend can act as the caller without another Keystone round trip.
+"""
+
+from oslo_context import context
+
+ENV_KEY = 'vmact.context'
+
+
+class RequestContext(context.RequestContext):
+    """oslo.context's context plus the caller's auth plugin."""
+
+    def __init__(self, auth_plugin=None, **kwargs):
+        super().__init__(**kwargs)
+        self.auth_plugin = auth_plugin
+
+    @property
+    def is_admin_role(self):
+        return 'admin' in (r.lower() for r in self.roles)
+
+
+def from_environ(environ):
+    """Return the context the token-auth filter stored, or None."""
+    return environ.get(ENV_KEY)

@@ -1,0 +1,17 @@
+"""Start-up shared by the console script and the WSGI entry point."""
+
+from oslo_log import log as logging
+
+from vmact import conf as vmact_conf
+from vmact import policy
+
+LOG = logging.getLogger(__name__)
+
+
+def prepare_service(argv=None, config_files=None, conf=None):
+    """Parse the command line and config files, then set up logging."""
+    conf = conf or vmact_conf.CONF
+    conf(argv or [], project='vmact', default_config_files=config_files)
+    logging.setup(conf, 'vmact')
+    policy.get_enforcer(conf)
+    return conf

@@ -31,4 +31,3 @@ def authorize(context, rule, tenant_id):
         raise exception.Forbidden(
             'Policy does not allow %s on tenant %s.'
             % (rule, exception.quote(tenant_id)))
-

@@ -1,4 +1,4 @@
-"""The vm_act application: parse -> validate -> authorize -> dispatch -> render.
+"""The vm_act app: parse -> validate -> authorize -> dispatch -> render.
 
 The filters in front of it have already authenticated the caller
 (``environ['vmact.context']``) and chosen the agent's backend
@@ -18,8 +18,8 @@ from vmact.backends import base
 from vmact import conf as vmact_conf
 from vmact import context
 from vmact import exception
-from vmact import policy
 from vmact.policies import vm_act as vm_act_policies
+from vmact import policy
 
 LOG = logging.getLogger(__name__)
 

@@ -27,9 +27,8 @@ def error_response(code, msg, reason_phrase=None, **extra):
     return json_response(code, body)
 
 
-def json_response(code, body, headers=None):
-    response = webob.Response(status=code, headers=headers,
-                              content_type='application/json',
+def json_response(code, body):
+    response = webob.Response(status=code, content_type='application/json',
                               charset='UTF-8')
     response.text = json.dumps(body)
     return response
@@ -63,8 +62,8 @@ def _failures_response(outcomes, verb, **extra):
         code = codes.pop()
     else:
         code = 207
-    msg = '%s failed for %d of %d servers.' % (verb, len(failures),
-                                                len(outcomes))
+    msg = '%s failed for %d of %d servers.' % (
+        verb, len(failures), len(outcomes))
     return error_response(
         code, msg, **extra,
         failures=[{'server': o.server, 'code': o.code, 'msg': o.msg}

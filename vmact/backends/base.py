@@ -150,8 +150,9 @@ class Backend(metaclass=abc.ABCMeta):
             outcomes.update((o.server, o) for o in sent)
         if action.wait:
             accepted = tuple(s for s in todo if outcomes[s].code == 202)
-            outcomes.update(self.wait_for(context, dataclasses.replace(
-                target, servers=accepted), action))
+            waited = self.wait_for(context, dataclasses.replace(
+                target, servers=accepted), action)
+            outcomes.update((o.server, o) for o in waited)
         return [outcomes[s] for s in target.servers]
 
     def wait_for(self, context, target, action):
@@ -202,7 +203,7 @@ def _not_reached(action, state, why):
     if state is None:
         last = 'its state could not be read'
     else:
-        last = 'last status %s, task_state %s' % (state.status,
-                                                   state.task_state)
+        last = 'last status %s, task_state %s' % (
+            state.status, state.task_state)
     return 'Waited for %s to reach %s but it %s (%s)' % (
         action, action.target_status, why, last)

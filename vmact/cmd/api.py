@@ -46,7 +46,9 @@ def main(argv=None):
     LOG.info('vmact-api serving on http://%s:%d', conf.api.host,
              conf.api.port)
     try:
-        server.safe_start()
+        server.start()
+    except KeyboardInterrupt:
+        LOG.info('vmact-api stopping')
     finally:
         server.stop()
     return 0

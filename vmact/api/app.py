@@ -37,10 +37,11 @@ class VmActApp(object):
     @webob.dec.wsgify
     def __call__(self, req):
         try:
-            route = request.route(req.path_info)
+            path = request.wsgi_path(req.environ)
+            route = request.route(path)
             if route is None:
                 raise exception.NotFound('No such resource: %s.'
-                                         % exception.quote(req.path_info))
+                                         % exception.quote(path))
             if req.method not in route.methods:
                 response = results.error_response(
                     405, 'Method %s is not allowed here; allowed: %s.'
@@ -77,7 +78,7 @@ class VmActApp(object):
         return results.batch_response(outcomes, str(action))
 
     def show(self, req, route, ctx, backend):
-        target = request.show_request(route, req.GET,
+        target = request.show_request(route, request.query_params(req),
                                       self.conf.api.max_servers_per_request)
         policy.authorize(ctx, vm_act_policies.SHOW, target.tenant_id)
         return results.status_response(backend.show(ctx, target))

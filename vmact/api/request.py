@@ -8,7 +8,6 @@ offending value, escaped by :func:`vmact.exception.quote`.
 
 import dataclasses
 import json
-import math
 import re
 import typing
 
@@ -66,6 +65,14 @@ def route(path):
     return None
 
 
+def wsgi_path(environ):
+    """PATH_INFO as text; WSGI hands it over as latin-1 decoded bytes."""
+    try:
+        return environ.get('PATH_INFO', '').encode('latin-1').decode('utf-8')
+    except UnicodeError:
+        raise exception.BadRequest('The request path is not valid UTF-8.')
+
+
 def parse_body(raw):
     """Decode the body as one JSON object, whatever the Content-Type.
 
@@ -87,6 +94,9 @@ def parse_body(raw):
         raise exception.BadRequest('Malformed JSON in the request body: %s '
                                    '(line %d column %d).'
                                    % (e.msg, e.lineno, e.colno))
+    except ValueError as e:
+        raise exception.BadRequest('Malformed JSON in the request body: %s.'
+                                   % e)
     except RecursionError:
         raise exception.BadRequest('Malformed JSON in the request body: '
                                    'nested too deeply.')
@@ -119,6 +129,14 @@ def act_request(route_, body, max_servers, max_wait):
                                    'IDs.')
     action = parse_action(body, max_wait)
     return ActRequest(base.Target(tenant_id, region, servers), action)
+
+
+def query_params(req):
+    """The query string's parameters; a 400 when it is not UTF-8."""
+    try:
+        return req.GET
+    except UnicodeError:
+        raise exception.BadRequest('The query string is not valid UTF-8.')
 
 
 def show_request(route_, params, max_servers):
@@ -155,6 +173,8 @@ def parse_servers(value, max_servers):
         raise exception.BadRequest(
             'Field "servers" names %d servers; at most %d are allowed per '
             'request.' % (len(items), max_servers))
+    if not items:
+        raise exception.BadRequest('Field "servers" names no server.')
     servers = {}
     for position, item in enumerate(items, 1):
         item = item.strip()
@@ -194,7 +214,7 @@ def parse_action(body, max_wait):
                                    'os-start and os-stop, not reboot.')
     wait = body.get('wait', 0)
     if (isinstance(wait, bool) or not isinstance(wait, (int, float))
-            or not math.isfinite(wait) or not 0 <= wait <= max_wait):
+            or not 0 <= wait <= max_wait):
         raise exception.BadRequest('Field "wait" must be a number of seconds '
                                    'from 0 to %g, not %s.'
                                    % (max_wait, quote(wait)))

@@ -138,7 +138,7 @@ class Backend(metaclass=abc.ABCMeta):
             for shown in self.show(context, target):
                 if not shown.ok:
                     outcomes[shown.server] = shown
-                elif _settled_in(shown.state, action.target_status):
+                elif settled_in(shown.state, action.target_status):
                     outcomes[shown.server] = Outcome(
                         shown.server, 200, 'already %s' % shown.state.status,
                         shown.state)
@@ -178,7 +178,7 @@ class Backend(metaclass=abc.ABCMeta):
                 if outcome.ok:
                     pending[outcome.server] = outcome.state
                     state = outcome.state
-                    if _settled_in(state, action.target_status):
+                    if settled_in(state, action.target_status):
                         del pending[outcome.server]
                         yield Outcome(outcome.server, 200,
                                       'reached %s' % state.status, state)
@@ -195,7 +195,7 @@ class Backend(metaclass=abc.ABCMeta):
                 state)
 
 
-def _settled_in(state, status):
+def settled_in(state, status):
     return state.status == status and not state.task_state
 
 

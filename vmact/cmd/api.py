@@ -6,6 +6,8 @@ application under Apache mod_wsgi (:mod:`vmact.wsgi`).
 
 import signal
 import sys
+import threading
+import time
 
 from cheroot import wsgi
 from oslo_log import log as logging
@@ -36,21 +38,31 @@ def main(argv=None):
     except exception.ConfigError as e:
         sys.stderr.write('vmact-api: configuration error: %s\n' % e)
         return 2
+    stoppers = []
+
+    def _stop_once_serving():
+        while not server.ready:
+            time.sleep(0.05)
+        server.stop()
 
     def _stop(signum, frame):
+        # cheroot's stop() joins the worker threads, which must not happen
+        # inside a signal handler, and is a no-op until start() is ready.
         LOG.info('Signal %d: finishing requests in flight, then stopping',
                  signum)
-        raise KeyboardInterrupt
+        if not stoppers:
+            stoppers.append(threading.Thread(target=_stop_once_serving,
+                                             name='stopper', daemon=True))
+            stoppers[0].start()
 
     signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
     LOG.info('vmact-api serving on http://%s:%d', conf.api.host,
              conf.api.port)
-    try:
-        server.start()
-    except KeyboardInterrupt:
-        LOG.info('vmact-api stopping')
-    finally:
-        server.stop()
+    server.start()
+    for stopper in stoppers:
+        stopper.join()
+    LOG.info('vmact-api stopped')
     return 0
 
 

@@ -29,6 +29,6 @@ SIMULATOR_EXAMPLE = cfg.OptGroup(
 def list_opts():
     return [
         (api.GROUP, api.OPTS),
-        (NOVA_EXAMPLE, agent.OPTS + nova.list_opts()),
+        (NOVA_EXAMPLE, agent.OPTS + nova.list_sample_opts()),
         (SIMULATOR_EXAMPLE, agent.OPTS + simulator.list_opts()),
     ]

@@ -31,8 +31,8 @@ class FaultWrapper(object):
         try:
             response = req.get_response(self.app)
         except Exception:
-            LOG.exception('Unexpected error serving %s %s',
-                          req.method, req.path_info)
+            LOG.exception('Unexpected error serving %s %r', req.method,
+                          req.environ.get('PATH_INFO'))
             return results.error_response(
                 500, 'The server failed to serve the request; its log '
                      'has the details.')

@@ -1,0 +1,1115 @@
+"""The vm_act contract (shared/api-contract.md), through the whole pipeline.
+
+Every request goes through the real ``etc/vmact/api-paste.ini``: request
+id, fault, sizelimit, token alias, authentication (noauth or
+keystonemiddleware with its AuthTokenFixture), Sp-Agent routing, the app
+and the simulator backends. :class:`ContractTests` runs in both auth
+strategies; the classes after it hold what only one strategy or a slow
+simulator can show.
+
+Servers seeded by the base: ``demo-RegionOne-1..3``, ``demo-RegionTwo-1..3``
+and ``alt-RegionOne-1..3`` (ACTIVE), ``off1``/``off2`` (SHUTOFF) and
+``err1`` (ERROR) of ``demo`` in RegionOne on agent ``scloudm`` (the
+default); ``demo-cn-north-1-1..2`` on agent ``pbs``.
+"""
+
+import json
+import logging
+import time
+import uuid
+
+import fixtures
+import webob
+
+from tests.unit import base
+from vmact.backends import simulator
+
+PATH = '/mana_api/vm_act'
+DEMO1 = 'demo-RegionOne-1'
+DEMO2 = 'demo-RegionOne-2'
+DEMO3 = 'demo-RegionOne-3'
+ALT1 = 'alt-RegionOne-1'
+REQUEST_ID = 'x-openstack-request-id'
+UNAUTHORIZED_MSG = 'The request you have made requires authentication.'
+
+
+class Helpers(object):
+    """Spy on the backends from the start; helpers shared by the tests."""
+
+    def setUp(self):
+        super().setUp()
+        self.calls = self.spy_backends()
+
+    def owner_token(self, tenant_id):
+        """A member token of ``tenant_id`` (its own user)."""
+        return self.token(user=tenant_id, project=tenant_id)
+
+    def admin_token(self):
+        if self.auth_strategy == 'noauth':
+            return 'admin:admin'
+        return self.token(user='admin', project='admin', roles=('admin',))
+
+    def invalid_token(self):
+        if self.auth_strategy == 'noauth':
+            return 'not a token!'
+        return uuid.uuid4().hex
+
+    def read(self, servers, tenant_id=base.TENANT, region='RegionOne',
+             token=True, agent=None, path=None):
+        """A GET status read of ``servers`` (a list or a raw string)."""
+        if not isinstance(servers, str):
+            servers = ','.join(servers)
+        path = path or '%s/%s/%s' % (PATH, tenant_id, region)
+        return self.request('%s?servers=%s' % (path, servers), method='GET',
+                            token=token, agent=agent)
+
+    def states(self, servers, tenant_id=base.TENANT, region='RegionOne',
+               agent=None):
+        """{server: status, or error code}, read by the tenant's owner."""
+        response = self.read(servers, tenant_id, region, agent=agent,
+                             token=self.owner_token(tenant_id))
+        found = {s['id']: s['status'] for s in response.json['servers']}
+        found.update((f['server'], f['code'])
+                     for f in response.json.get('failures', ()))
+        return found
+
+    def sent(self):
+        """[(agent, servers)] of every send the backends received."""
+        return [(agent, args[1].servers)
+                for agent, name, args, kw in self.calls if name == 'send']
+
+    def act_with(self, action='os-stop', servers=DEMO1, value=None, **extra):
+        """Act as demo in RegionOne with ``extra`` body fields."""
+        body = {'tenant_id': 'demo', 'region': 'RegionOne',
+                'servers': servers, action: value}
+        body.update(extra)
+        return self.request(body=body)
+
+    def assertRefused(self, response, code, *fragments):
+        """An error in the seed's format, and no backend was called."""
+        body = self.assertError(response, code, *fragments)
+        self.assertEqual([], self.calls)
+        self.assertIn(REQUEST_ID, response.headers)
+        return body
+
+    def assertOK(self, response):
+        self.assertEqual(200, response.status_int, response.text)
+        self.assertEqual(b'', response.body)
+
+    def assertSafeMessage(self, msg, limit=400):
+        self.assertTrue(msg.isascii(), msg)
+        self.assertTrue(msg.isprintable(), msg)
+        self.assertLess(len(msg), limit)
+
+
+class ContractTests(Helpers):
+    """The contract's rows and rules; mixed into one class per strategy."""
+
+    # Endpoints and paths -------------------------------------------------
+
+    def test_body_form_acts(self):
+        self.assertOK(self.act('os-stop', DEMO1))
+        self.assertEqual({DEMO1: 'SHUTOFF', DEMO2: 'ACTIVE'},
+                         self.states([DEMO1, DEMO2]))
+
+    def test_tenant_region_path_form_acts(self):
+        response = self.request(PATH + '/demo/RegionOne',
+                                body={'servers': DEMO1, 'os-stop': None})
+        self.assertOK(response)
+        self.assertEqual({DEMO1: 'SHUTOFF'}, self.states([DEMO1]))
+
+    def test_server_path_form_without_servers_acts_on_path_server(self):
+        response = self.request(PATH + '/demo/RegionOne/off1',
+                                body={'os-start': None})
+        self.assertOK(response)
+        self.assertEqual({'off1': 'ACTIVE', 'off2': 'SHUTOFF'},
+                         self.states(['off1', 'off2']))
+
+    def test_server_path_form_with_servers_acts_on_all_servers(self):
+        # The seed's own sample: the path's id among "servers".
+        response = self.request(PATH + '/demo/RegionOne/off2',
+                                body={'servers': 'off1,off2',
+                                      'os-start': None})
+        self.assertOK(response)
+        self.assertEqual({'off1': 'ACTIVE', 'off2': 'ACTIVE'},
+                         self.states(['off1', 'off2']))
+
+    def test_path_server_not_among_servers_is_400(self):
+        response = self.request(PATH + '/demo/RegionOne/off1',
+                                body={'servers': 'off2', 'os-start': None})
+        self.assertRefused(response, 400, 'off1', 'servers')
+
+    def test_path_and_body_agreeing_is_accepted(self):
+        response = self.request(PATH + '/demo/RegionOne',
+                                body={'tenant_id': 'demo',
+                                      'region': 'RegionOne',
+                                      'servers': DEMO1, 'os-stop': None})
+        self.assertOK(response)
+
+    def test_path_and_body_tenant_disagreeing_is_400(self):
+        response = self.request(PATH + '/demo/RegionOne',
+                                body={'tenant_id': 'alt', 'servers': DEMO1,
+                                      'os-stop': None})
+        self.assertRefused(response, 400, 'tenant_id', 'alt', 'demo')
+
+    def test_path_and_body_region_disagreeing_is_400(self):
+        response = self.request(PATH + '/demo/RegionOne/' + DEMO1,
+                                body={'region': 'RegionTwo',
+                                      'os-stop': None})
+        self.assertRefused(response, 400, 'region', 'RegionTwo')
+
+    def test_bad_server_id_in_path_is_400(self):
+        response = self.request(PATH + '/demo/RegionOne/a.b',
+                                body={'os-stop': None})
+        self.assertRefused(response, 400, 'a.b')
+
+    def test_percent_encoded_bad_ids_in_path_are_400_named_safely(self):
+        for encoded in ('..', 'a%2Eb', 'a%3Fb', 'a%23b', 'a%25b', 'a%20b',
+                        'a%0D%0Ab', 'a%00b', 'caf%C3%A9'):
+            response = self.request(PATH + '/demo/RegionOne/' + encoded,
+                                    body={'os-stop': None})
+            body = self.assertError(response, 400, 'Invalid server ID')
+            self.assertSafeMessage(body['msg'])
+        self.assertEqual([], self.calls)
+
+    def test_encoded_slash_in_path_id_is_refused(self):
+        # WSGI decodes %2F before routing: the path has one more segment.
+        response = self.request(PATH + '/demo/RegionOne/%s%%2Fx' % DEMO1,
+                                body={'os-stop': None})
+        self.assertIn(response.status_int, (400, 404))
+        self.assertEqual([], self.calls)
+
+    def test_path_not_utf8_is_400_in_error_format(self):
+        response = self.request(PATH + '/demo/RegionOne/a%FFb',
+                                body={'os-stop': None})
+        body = self.assertRefused(response, 400)
+        self.assertSafeMessage(body['msg'])
+
+    def test_trailing_slash_on_body_form(self):
+        response = self.request(PATH + '/', body={
+            'tenant_id': 'demo', 'region': 'RegionOne', 'servers': DEMO1,
+            'os-stop': None})
+        self.assertOK(response)
+        self.assertEqual({DEMO1: 'SHUTOFF'}, self.states([DEMO1]))
+
+    def test_trailing_slash_on_path_forms(self):
+        self.assertOK(self.request(PATH + '/demo/RegionOne/',
+                                   body={'servers': DEMO1, 'os-stop': None}))
+        self.assertOK(self.request(PATH + '/demo/RegionOne/%s/' % DEMO2,
+                                   body={'os-stop': None}))
+        self.assertEqual({DEMO1: 'SHUTOFF', DEMO2: 'SHUTOFF'},
+                         self.states([DEMO1, DEMO2]))
+
+    def test_unknown_paths_are_404_in_error_format(self):
+        for path in ('/', '/mana_api', '/mana_api/vm_acts',
+                     PATH + '/demo', PATH + '/demo/RegionOne/%s/x' % DEMO1,
+                     '/v2.1/servers'):
+            response = self.request(path, body={'os-stop': None})
+            self.assertRefused(response, 404)
+
+    def test_unknown_path_message_is_escaped(self):
+        response = self.request('/x%0D%0Ay%E2%80%A8', method='GET')
+        body = self.assertRefused(response, 404)
+        self.assertSafeMessage(body['msg'])
+
+    def test_wrong_method_on_body_form_is_405_with_allow(self):
+        for method in ('GET', 'PUT', 'DELETE', 'PATCH'):
+            response = self.request(PATH, method=method)
+            body = self.assertRefused(response, 405, method)
+            self.assertEqual('POST', response.headers['Allow'])
+            self.assertIn('POST', body['msg'])
+
+    def test_wrong_method_on_tenant_region_form_is_405_with_allow(self):
+        response = self.request(PATH + '/demo/RegionOne', method='DELETE')
+        self.assertRefused(response, 405)
+        self.assertEqual({'GET', 'POST'},
+                         {m.strip() for m in
+                          response.headers['Allow'].split(',')})
+
+    def test_wrong_method_on_server_form_is_405_with_allow(self):
+        for method in ('GET', 'PUT'):
+            response = self.request(PATH + '/demo/RegionOne/' + DEMO1,
+                                    method=method)
+            self.assertRefused(response, 405)
+            self.assertEqual('POST', response.headers['Allow'])
+
+    # Status read (GET) ---------------------------------------------------
+
+    def test_status_read_shape(self):
+        response = self.read([DEMO1, 'off1', 'err1'])
+        self.assertEqual(200, response.status_int, response.text)
+        self.assertEqual(
+            {'servers': [
+                {'id': DEMO1, 'status': 'ACTIVE', 'task_state': None,
+                 'power_state': 'running'},
+                {'id': 'off1', 'status': 'SHUTOFF', 'task_state': None,
+                 'power_state': 'shutdown'},
+                {'id': 'err1', 'status': 'ERROR', 'task_state': None,
+                 'power_state': 'nostate'}]},
+            response.json)
+
+    def test_status_read_keeps_request_order(self):
+        order = ['off2', DEMO3, 'err1', DEMO1, 'off1']
+        response = self.read(order)
+        self.assertEqual(order, [s['id'] for s in response.json['servers']])
+
+    def test_status_read_unknown_server_is_a_failure_207(self):
+        response = self.read([DEMO1, 'nosuch', 'off1'])
+        body = self.assertError(response, 207)
+        self.assertEqual([DEMO1, 'off1'],
+                         [s['id'] for s in body['servers']])
+        self.assertEqual(['nosuch'], [f['server'] for f in body['failures']])
+        self.assertEqual(404, body['failures'][0]['code'])
+        self.assertEqual([DEMO1, 'off1'], body['succeeded'])
+
+    def test_status_read_all_unknown_is_404(self):
+        body = self.assertError(self.read(['nosuch', 'gone']), 404)
+        self.assertEqual(['nosuch', 'gone'],
+                         [f['server'] for f in body['failures']])
+        self.assertEqual([], body['succeeded'])
+
+    def test_status_read_foreign_server_is_404(self):
+        body = self.assertError(self.read([ALT1]), 404)
+        self.assertEqual([ALT1], [f['server'] for f in body['failures']])
+
+    def test_status_read_trailing_slash(self):
+        response = self.read([DEMO1], path=PATH + '/demo/RegionOne/')
+        self.assertEqual(200, response.status_int, response.text)
+
+    def test_status_read_does_not_act(self):
+        self.read([DEMO1, 'off1'])
+        self.assertEqual([], self.sent())
+
+    def test_status_read_without_servers_is_400(self):
+        response = self.request(PATH + '/demo/RegionOne', method='GET')
+        self.assertRefused(response, 400, 'servers')
+
+    def test_status_read_unknown_parameter_is_400(self):
+        response = self.request(PATH + '/demo/RegionOne?servers=%s&all=1'
+                                % DEMO1, method='GET')
+        self.assertRefused(response, 400, 'all')
+
+    def test_status_read_bad_id_is_400(self):
+        self.assertRefused(self.read('a%2Fb'), 400, 'a/b')
+
+    def test_status_read_query_not_utf8_is_400(self):
+        self.assertRefused(self.read('a%FFb'), 400)
+
+    def test_status_read_too_many_is_400(self):
+        self.flags(group='api', max_servers_per_request=3)
+        self.assertRefused(self.read([DEMO1, DEMO2, DEMO3, 'off1']), 400,
+                           'at most 3')
+
+    def test_status_read_unknown_region_is_400(self):
+        self.assertError(self.read([DEMO1], region='Mars'), 400, 'Mars',
+                         'RegionOne', 'RegionTwo')
+
+    def test_status_read_of_another_tenant_is_403(self):
+        self.assertRefused(self.read([ALT1], tenant_id='alt'), 403)
+
+    def test_status_read_without_token_is_401(self):
+        self.assertRefused(self.read([DEMO1], token=None), 401,
+                           UNAUTHORIZED_MSG)
+
+    # Tokens --------------------------------------------------------------
+
+    def test_missing_token_is_401(self):
+        body = self.assertRefused(self.act(token=None), 401)
+        self.assertEqual({'msg': UNAUTHORIZED_MSG, 'code': 401,
+                          'reason': 'Unauthorized'}, body)
+
+    def test_invalid_token_is_401(self):
+        self.assertRefused(self.act(token=self.invalid_token()), 401,
+                           UNAUTHORIZED_MSG)
+
+    def test_unauthorized_status_400_setting(self):
+        self.flags(group='api', unauthorized_status=400)
+        for token in (None, self.invalid_token()):
+            response = self.act(token=token)
+            self.assertEqual(400, response.status_int)
+            self.assertEqual({'msg': UNAUTHORIZED_MSG, 'code': 400,
+                              'reason': 'Unauthorized'}, response.json)
+        self.assertEqual([], self.calls)
+
+    def test_token_header_alias(self):
+        response = self.act(token=None, headers={'token': self.token()})
+        self.assertOK(response)
+        self.assertEqual({DEMO1: 'SHUTOFF'}, self.states([DEMO1]))
+
+    def test_x_auth_token_wins_over_alias(self):
+        response = self.act(token=self.token(),
+                            headers={'token': self.invalid_token()})
+        self.assertOK(response)
+
+    def test_invalid_x_auth_token_is_not_rescued_by_alias(self):
+        response = self.act(token=self.invalid_token(),
+                            headers={'token': self.token()})
+        self.assertRefused(response, 401)
+
+    def test_forged_identity_status_without_token_is_401(self):
+        response = self.act(token=None, headers={
+            'X-Identity-Status': 'Confirmed', 'X-User-Id': 'demo',
+            'X-Project-Id': 'demo', 'X-Roles': 'admin,member'})
+        self.assertRefused(response, 401)
+
+    def test_forged_identity_status_with_invalid_token_is_401(self):
+        response = self.act(token=self.invalid_token(), headers={
+            'X-Identity-Status': 'Confirmed', 'X-Project-Id': 'demo',
+            'X-Roles': 'admin'})
+        self.assertRefused(response, 401)
+
+    def test_forged_identity_headers_grant_nothing(self):
+        response = self.act(tenant_id='alt', servers=ALT1, headers={
+            'X-Identity-Status': 'Confirmed', 'X-Project-Id': 'alt',
+            'X-Tenant-Id': 'alt', 'X-Roles': 'admin'})
+        self.assertRefused(response, 403)
+
+    # Sp-Agent ------------------------------------------------------------
+
+    def test_no_sp_agent_uses_default_agent(self):
+        self.assertOK(self.act(servers=DEMO1))
+        self.assertEqual([('scloudm', (DEMO1,))], self.sent())
+
+    def test_no_sp_agent_does_not_see_other_agents_regions(self):
+        response = self.act(servers='demo-cn-north-1-1',
+                            region='cn-north-1')
+        self.assertError(response, 400, 'cn-north-1', 'RegionOne')
+
+    def test_pbs_servers_are_404_on_default_agent(self):
+        response = self.act(servers='demo-cn-north-1-1')
+        self.assertError(response, 404)
+
+    def test_known_sp_agent_routes_to_its_backend(self):
+        response = self.act(servers='demo-cn-north-1-1', region='cn-north-1',
+                            agent='pbs')
+        self.assertOK(response)
+        self.assertEqual([('pbs', ('demo-cn-north-1-1',))], self.sent())
+        self.assertEqual({'demo-cn-north-1-1': 'SHUTOFF',
+                          'demo-cn-north-1-2': 'ACTIVE'},
+                         self.states(['demo-cn-north-1-1',
+                                      'demo-cn-north-1-2'],
+                                     region='cn-north-1', agent='pbs'))
+
+    def test_explicit_default_agent(self):
+        self.assertOK(self.act(servers=DEMO1, agent='scloudm'))
+        self.assertEqual([('scloudm', (DEMO1,))], self.sent())
+
+    def test_unknown_sp_agent_is_400_listing_known_agents(self):
+        self.assertRefused(self.act(agent='huawei'), 400, 'huawei', 'pbs',
+                           'scloudm')
+
+    def test_sp_agent_crlf_is_escaped(self):
+        response = self.act(agent='evil\r\nSet-Cookie: a=b')
+        body = self.assertRefused(response, 400, 'evil')
+        self.assertSafeMessage(body['msg'])
+        self.assertNotIn('Set-Cookie', response.headers)
+
+    def test_sp_agent_non_ascii_is_escaped(self):
+        # WSGI carries header values as latin-1 strings.
+        response = self.act(agent='sc\u00e9loud\x00')
+        body = self.assertRefused(response, 400, 'sc')
+        self.assertSafeMessage(body['msg'])
+
+    def test_sp_agent_oversized_is_cut(self):
+        response = self.act(agent='x' * 20000)
+        body = self.assertRefused(response, 400, 'xxxx', 'scloudm')
+        self.assertSafeMessage(body['msg'])
+
+    def test_empty_sp_agent_is_unknown(self):
+        self.assertRefused(self.act(agent=''), 400, 'scloudm')
+
+    # Content types -------------------------------------------------------
+
+    def act_raw(self, content_type):
+        raw = json.dumps({'tenant_id': 'demo', 'region': 'RegionOne',
+                          'servers': DEMO1, 'os-stop': None}).encode()
+        headers = {'Content-Type': content_type} if content_type else {}
+        return self.request(raw=raw, headers=headers)
+
+    def test_json_body_sent_as_form_urlencoded(self):
+        # What the seed's curl -d sends.
+        self.assertOK(self.act_raw('application/x-www-form-urlencoded'))
+        self.assertEqual({DEMO1: 'SHUTOFF'}, self.states([DEMO1]))
+
+    def test_json_body_sent_as_text_plain(self):
+        self.assertOK(self.act_raw('text/plain'))
+        self.assertEqual({DEMO1: 'SHUTOFF'}, self.states([DEMO1]))
+
+    def test_json_body_without_content_type(self):
+        self.assertOK(self.act_raw(None))
+        self.assertEqual({DEMO1: 'SHUTOFF'}, self.states([DEMO1]))
+
+    def test_json_body_as_application_json(self):
+        self.assertOK(self.act_raw('application/json; charset=utf-8'))
+        self.assertEqual({DEMO1: 'SHUTOFF'}, self.states([DEMO1]))
+
+    # Body: servers -------------------------------------------------------
+
+    def test_servers_as_comma_string_trimmed(self):
+        self.assertOK(self.act(servers=' %s , %s\t' % (DEMO1, DEMO2)))
+        self.assertEqual([('scloudm', (DEMO1, DEMO2))], self.sent())
+
+    def test_servers_as_json_array_trimmed(self):
+        self.assertOK(self.act(servers=[DEMO1 + ' ', ' ' + DEMO2]))
+        self.assertEqual([('scloudm', (DEMO1, DEMO2))], self.sent())
+        self.assertEqual({DEMO1: 'SHUTOFF', DEMO2: 'SHUTOFF'},
+                         self.states([DEMO1, DEMO2]))
+
+    def test_duplicates_sent_once_in_first_order(self):
+        self.assertOK(self.act('reboot', [DEMO2, DEMO1, DEMO2, ' ' + DEMO1],
+                               value={'type': 'HARD'}))
+        self.assertEqual([('scloudm', (DEMO2, DEMO1))], self.sent())
+
+    def test_empty_server_item_is_400(self):
+        self.assertRefused(self.act(servers='%s,,%s' % (DEMO1, DEMO2)), 400,
+                           'empty', 'position 2')
+
+    def test_trailing_comma_is_400(self):
+        self.assertRefused(self.act(servers=DEMO1 + ','), 400, 'empty')
+
+    def test_empty_servers_string_is_400(self):
+        self.assertRefused(self.act(servers=''), 400, 'servers')
+
+    def test_empty_servers_list_is_400(self):
+        # Naming no server is a missing field, not a vacuous 200.
+        self.assertRefused(self.act(servers=[]), 400, 'servers')
+
+    def test_servers_of_wrong_type_is_400(self):
+        for value in (None, 7, {'id': DEMO1}, [DEMO1, 7]):
+            self.assertError(self.act(servers=value), 400, 'servers')
+        self.assertEqual([], self.calls)
+
+    def test_bad_server_ids_are_400_named_safely(self):
+        for server in ('a/b', '../x', 'a.b', 'a?b', 'a#b', 'a%2Fb', 'a b',
+                       'a\tb', 'a\x00b', 'a\r\nb', 'caf\u00e9', 'x' * 65):
+            body = self.assertError(self.act(servers=[server]), 400,
+                                    'Invalid server ID')
+            self.assertSafeMessage(body['msg'])
+        self.assertEqual([], self.calls)
+
+    def test_longest_and_seed_style_ids_are_valid(self):
+        # Valid syntax reaches the backend, which does not know them.
+        body = self.assertError(self.act(servers=['x' * 64, 'k432k234']),
+                                404)
+        self.assertEqual(['x' * 64, 'k432k234'],
+                         [f['server'] for f in body['failures']])
+
+    def test_too_many_servers_is_400(self):
+        self.flags(group='api', max_servers_per_request=3)
+        self.assertRefused(self.act(servers=[DEMO1, DEMO2, DEMO3, 'off1']),
+                           400, 'at most 3')
+
+    def test_default_max_servers_per_request_is_500(self):
+        servers = ['s%d' % i for i in range(501)]
+        self.assertRefused(self.act(servers=servers), 400, 'at most 500')
+        body = self.assertError(self.act(servers=servers[:500]), 404)
+        self.assertEqual(500, len(body['failures']))
+
+    def test_max_servers_per_request_is_allowed(self):
+        self.flags(group='api', max_servers_per_request=3)
+        self.assertOK(self.act(servers=[DEMO1, DEMO2, DEMO3]))
+
+    # Body: fields and actions --------------------------------------------
+
+    def test_missing_fields_are_400(self):
+        for field in ('tenant_id', 'region', 'servers'):
+            body = {'tenant_id': 'demo', 'region': 'RegionOne',
+                    'servers': DEMO1, 'os-stop': None}
+            del body[field]
+            self.assertError(self.request(body=body), 400, field)
+        self.assertEqual([], self.calls)
+
+    def test_no_action_is_400(self):
+        response = self.request(body={'tenant_id': 'demo',
+                                      'region': 'RegionOne',
+                                      'servers': DEMO1})
+        self.assertRefused(response, 400, 'os-start', 'os-stop', 'reboot')
+
+    def test_two_actions_are_400(self):
+        response = self.request(body={'tenant_id': 'demo',
+                                      'region': 'RegionOne',
+                                      'servers': DEMO1, 'os-start': None,
+                                      'os-stop': None})
+        self.assertRefused(response, 400, 'os-start', 'os-stop')
+
+    def test_unknown_key_is_400_naming_it(self):
+        response = self.request(body={'tenant_id': 'demo',
+                                      'region': 'RegionOne',
+                                      'servers': DEMO1, 'os-stop': None,
+                                      'force': True})
+        self.assertRefused(response, 400, 'force')
+
+    def test_misspelt_action_is_400_naming_it(self):
+        self.assertRefused(self.act('os-stp'), 400, 'os-stp')
+
+    def test_action_keys_with_stray_white_space(self):
+        self.assertOK(self.act('os-stop ', DEMO1))
+        self.assertOK(self.act(' reboot', DEMO2, value={'type': 'SOFT'}))
+        self.assertOK(self.act(' os-start\t', 'off1'))
+        self.assertEqual({DEMO1: 'SHUTOFF', DEMO2: 'ACTIVE',
+                          'off1': 'ACTIVE'},
+                         self.states([DEMO1, DEMO2, 'off1']))
+        self.assertEqual(3, len(self.sent()))
+
+    def test_duplicate_keys_after_trimming_are_400(self):
+        raw = (b'{"tenant_id": "demo", "region": "RegionOne", '
+               b'"servers": "%s", "os-stop": null, "os-stop ": null}'
+               % DEMO1.encode())
+        self.assertRefused(self.request(raw=raw), 400, 'os-stop', 'twice')
+
+    def test_start_and_stop_take_empty_object(self):
+        self.assertOK(self.act('os-stop', DEMO1, value={}))
+        self.assertOK(self.act('os-start', 'off1', value={}))
+        self.assertEqual({DEMO1: 'SHUTOFF', 'off1': 'ACTIVE'},
+                         self.states([DEMO1, 'off1']))
+
+    def test_start_and_stop_refuse_other_values(self):
+        for value in (True, 'now', {'force': True}):
+            self.assertError(self.act('os-stop', DEMO1, value=value), 400,
+                             'os-stop')
+        self.assertEqual([], self.calls)
+
+    def test_reboot_hard(self):
+        # SOFT is refused from SHUTOFF, so success here proves HARD.
+        self.assertOK(self.act('reboot', 'off1', value={'type': 'HARD'}))
+        self.assertEqual({'off1': 'ACTIVE'}, self.states(['off1']))
+
+    def test_reboot_type_is_case_insensitive(self):
+        self.assertOK(self.act('reboot', 'off1', value={'type': 'hard'}))
+        self.assertOK(self.act('reboot', 'off2', value={'type': 'Hard'}))
+
+    def test_reboot_soft(self):
+        self.assertOK(self.act('reboot', DEMO1, value={'type': 'SOFT'}))
+        self.assertError(self.act('reboot', 'off1', value={'type': 'soft'}),
+                         409)
+
+    def test_reboot_null_or_empty_means_soft(self):
+        for value in (None, {}):
+            self.assertError(self.act('reboot', 'off1', value=value), 409)
+            self.assertOK(self.act('reboot', DEMO1, value=value))
+
+    def test_bad_reboot_type_is_400(self):
+        for kind in ('POWER', '', None, 1):
+            self.assertError(self.act('reboot', DEMO1,
+                                      value={'type': kind}),
+                             400, 'HARD', 'SOFT')
+        self.assertEqual([], self.calls)
+
+    def test_reboot_not_an_object_is_400(self):
+        self.assertRefused(self.act('reboot', DEMO1, value='HARD'), 400,
+                           'reboot')
+
+    def test_extra_key_in_reboot_is_400(self):
+        self.assertRefused(self.act('reboot', DEMO1,
+                                    value={'type': 'HARD', 'delay': 5}),
+                           400, 'delay')
+
+    def test_tenant_and_region_must_be_strings(self):
+        for field in ('tenant_id', 'region'):
+            body = {'tenant_id': 'demo', 'region': 'RegionOne',
+                    'servers': DEMO1, 'os-stop': None, field: ['x']}
+            self.assertError(self.request(body=body), 400, field)
+        self.assertEqual([], self.calls)
+
+    def test_invalid_tenant_is_400(self):
+        self.assertRefused(self.act(tenant_id='de/mo'), 400, 'tenant_id')
+
+    # Body: raw -----------------------------------------------------------
+
+    def test_malformed_json_says_where(self):
+        raw = (b'{\n  "servers": "k432k234,a342fsd,234sdfg"\n'
+               b'  "os-start": null\n}')
+        self.assertRefused(self.request(PATH + '/demo/RegionOne/k432k234',
+                                        raw=raw),
+                           400, 'Malformed JSON', 'line 3', 'column 3')
+
+    def test_body_not_an_object_is_400(self):
+        for raw in (b'[]', b'"os-stop"', b'42', b'null'):
+            self.assertError(self.request(raw=raw), 400, 'JSON object')
+        self.assertEqual([], self.calls)
+
+    def test_empty_body_is_400(self):
+        self.assertRefused(self.request(raw=b''), 400, 'empty')
+
+    def test_body_not_utf8_is_400(self):
+        raw = b'{"tenant_id": "d\xe9mo"}'
+        self.assertRefused(self.request(raw=raw), 400, 'UTF-8')
+
+    def test_nan_is_400(self):
+        raw = (b'{"tenant_id": "demo", "region": "RegionOne", '
+               b'"servers": "x", "os-stop": null, "wait": NaN}')
+        self.assertRefused(self.request(raw=raw), 400, 'NaN')
+
+    def test_huge_integer_wait_is_400(self):
+        raw = (b'{"tenant_id": "demo", "region": "RegionOne", '
+               b'"servers": "x", "os-stop": null, "wait": 1%s}'
+               % (b'0' * 400))
+        self.assertRefused(self.request(raw=raw), 400, 'wait')
+
+    def test_integer_too_long_to_parse_is_400(self):
+        raw = (b'{"tenant_id": "demo", "region": "RegionOne", '
+               b'"servers": "x", "os-stop": null, "wait": %s}'
+               % (b'1' * 5000))
+        self.assertRefused(self.request(raw=raw), 400)
+
+    def test_oversized_body_is_413(self):
+        self.load()  # registers [oslo_middleware] options
+        self.flags(group='oslo_middleware', max_request_body_size=64)
+        response = self.act(servers=[DEMO1] * 10)
+        self.assertRefused(response, 413)
+
+    def test_oversized_chunked_body_is_413(self):
+        self.load()
+        self.flags(group='oslo_middleware', max_request_body_size=64)
+        raw = json.dumps({'tenant_id': 'demo', 'region': 'RegionOne',
+                          'servers': [DEMO1] * 10, 'os-stop': None})
+        req = webob.Request.blank(PATH, method='POST', body=raw.encode())
+        req.headers['X-Auth-Token'] = self.token()
+        req.headers['Transfer-Encoding'] = 'chunked'
+        del req.headers['Content-Length']
+        req.environ['wsgi.input_terminated'] = True
+        self.assertRefused(req.get_response(self.load()), 413)
+
+    def test_body_under_the_size_limit_is_served(self):
+        self.load()
+        self.flags(group='oslo_middleware', max_request_body_size=1000)
+        self.assertOK(self.act())
+
+    # Extensions: only_if_needed and wait ---------------------------------
+
+    def test_only_if_needed_stop_skips_stopped_servers(self):
+        response = self.act_with('os-stop', ['off1', DEMO1, 'off2'],
+                                 only_if_needed=True)
+        self.assertOK(response)
+        self.assertEqual([('scloudm', (DEMO1,))], self.sent())
+        self.assertEqual({'off1': 'SHUTOFF', DEMO1: 'SHUTOFF'},
+                         self.states(['off1', DEMO1]))
+
+    def test_only_if_needed_start_skips_active_servers(self):
+        response = self.act_with('os-start', [DEMO1, 'off1'],
+                                 only_if_needed=True)
+        self.assertOK(response)
+        self.assertEqual([('scloudm', ('off1',))], self.sent())
+
+    def test_only_if_needed_all_already_there_sends_nothing(self):
+        self.assertOK(self.act_with('os-stop', 'off1,off2',
+                                    only_if_needed=True))
+        self.assertEqual([], self.sent())
+
+    def test_only_if_needed_unknown_server_fails_404(self):
+        response = self.act_with('os-stop', 'nosuch,off1',
+                                 only_if_needed=True)
+        body = self.assertError(response, 207)
+        self.assertEqual(['nosuch'], [f['server'] for f in body['failures']])
+        self.assertEqual(['off1'], body['succeeded'])
+        self.assertEqual([], self.sent())
+
+    def test_only_if_needed_still_refuses_impossible_actions(self):
+        # err1 is ERROR: not SHUTOFF, so start is sent and refused.
+        response = self.act_with('os-start', 'err1', only_if_needed=True)
+        body = self.assertError(response, 409)
+        self.assertEqual(['err1'], [f['server'] for f in body['failures']])
+
+    def test_without_only_if_needed_already_there_is_409(self):
+        body = self.assertError(self.act('os-stop', 'off1'), 409)
+        self.assertEqual(['off1'], [f['server'] for f in body['failures']])
+
+    def test_only_if_needed_with_reboot_is_400(self):
+        self.assertRefused(self.act_with('reboot', DEMO1, only_if_needed=True),
+                           400, 'only_if_needed')
+
+    def test_only_if_needed_must_be_boolean(self):
+        self.assertRefused(self.act_with('os-stop', DEMO1,
+                                         only_if_needed='yes'),
+                           400, 'only_if_needed')
+
+    def test_wait_reaches_target(self):
+        self.assertOK(self.act_with(wait=5))
+        self.assertEqual({DEMO1: 'SHUTOFF'}, self.states([DEMO1]))
+
+    def test_wait_out_of_range_or_wrong_type_is_400(self):
+        self.flags(group='api', max_wait=5)
+        for wait in (-1, 5.5, '1', True, None, [1]):
+            self.assertError(self.act_with(wait=wait), 400, 'wait')
+        self.assertEqual([], self.calls)
+
+    def test_wait_default_maximum_is_600(self):
+        self.assertRefused(self.act_with(wait=601), 400, 'wait', '600')
+        self.assertOK(self.act_with(wait=600))
+
+    def test_wait_up_to_max_wait_is_accepted(self):
+        self.flags(group='api', max_wait=5)
+        self.assertOK(self.act_with(wait=5))
+
+    # Responses -----------------------------------------------------------
+
+    def test_success_is_bare_200(self):
+        response = self.act(servers=[DEMO1, DEMO2])
+        self.assertEqual(200, response.status_int)
+        self.assertEqual(b'', response.body)
+        self.assertIn(response.content_length, (0, None))
+
+    def test_partial_failure_is_207_with_failures_and_succeeded(self):
+        response = self.act('os-stop', [DEMO1, 'off1', DEMO2])
+        body = self.assertError(response, 207)
+        self.assertEqual({'msg', 'code', 'reason', 'failures', 'succeeded'},
+                         set(body))
+        self.assertEqual(1, len(body['failures']))
+        failure = body['failures'][0]
+        self.assertEqual({'server', 'code', 'msg'}, set(failure))
+        self.assertEqual(('off1', 409), (failure['server'], failure['code']))
+        self.assertIn("Cannot 'stop' instance off1", failure['msg'])
+        self.assertEqual([DEMO1, DEMO2], body['succeeded'])
+        self.assertEqual({DEMO1: 'SHUTOFF', DEMO2: 'SHUTOFF'},
+                         self.states([DEMO1, DEMO2]))
+
+    def test_all_not_found_is_404(self):
+        body = self.assertError(self.act(servers='nosuch1,nosuch2'), 404)
+        self.assertEqual([('nosuch1', 404), ('nosuch2', 404)],
+                         [(f['server'], f['code'])
+                          for f in body['failures']])
+        self.assertEqual([], body['succeeded'])
+
+    def test_all_conflicts_is_409(self):
+        body = self.assertError(self.act('os-start', [DEMO1, DEMO2]), 409)
+        self.assertEqual([DEMO1, DEMO2],
+                         [f['server'] for f in body['failures']])
+
+    def test_mixed_failures_without_success_is_207(self):
+        body = self.assertError(self.act('os-start', [DEMO1, 'nosuch']),
+                                207)
+        self.assertEqual({(DEMO1, 409), ('nosuch', 404)},
+                         {(f['server'], f['code'])
+                          for f in body['failures']})
+        self.assertEqual([], body['succeeded'])
+
+    def test_request_id_on_every_response(self):
+        self.load()
+        self.flags(group='oslo_middleware', max_request_body_size=300)
+        responses = [
+            self.act(),                                     # 200
+            self.act(servers='off1'),                       # 409
+            self.act(servers='off1,off2,%s' % DEMO2),       # 207
+            self.act(token=None),                           # 401
+            self.act(tenant_id='alt', servers=ALT1),        # 403
+            self.act(servers='a/b'),                        # 400
+            self.request('/nowhere'),                       # 404
+            self.request(PATH, method='GET'),               # 405
+            self.request(raw=b' ' * 400),                   # 413
+            self.read([DEMO3]),                             # 200 read
+            self.request('/healthcheck', method='GET', token=None),
+        ]
+        ids = [r.headers.get(REQUEST_ID) for r in responses]
+        for response, request_id in zip(responses, ids):
+            self.assertRegex(request_id or '', r'^req-[0-9a-f-]{36}$',
+                             response.status)
+        self.assertEqual(len(ids), len(set(ids)))
+
+    def test_healthcheck_without_token(self):
+        response = self.request('/healthcheck', method='GET', token=None)
+        self.assertEqual(200, response.status_int, response.text)
+        self.assertIn(REQUEST_ID, response.headers)
+        self.assertEqual([], self.calls)
+
+    # Nova's state rules --------------------------------------------------
+
+    def test_start_from_shutoff(self):
+        self.assertOK(self.act('os-start', 'off1'))
+        self.assertEqual({'off1': 'ACTIVE'}, self.states(['off1']))
+
+    def test_start_from_active_is_409_like_nova(self):
+        body = self.assertError(self.act('os-start', DEMO1), 409)
+        self.assertEqual(
+            "Cannot 'start' instance %s while it is in vm_state active"
+            % DEMO1, body['failures'][0]['msg'])
+
+    def test_start_from_error_is_409(self):
+        body = self.assertError(self.act('os-start', 'err1'), 409)
+        self.assertIn('vm_state error', body['failures'][0]['msg'])
+
+    def test_stop_from_active_and_error(self):
+        self.assertOK(self.act('os-stop', [DEMO1, 'err1']))
+        self.assertEqual({DEMO1: 'SHUTOFF', 'err1': 'SHUTOFF'},
+                         self.states([DEMO1, 'err1']))
+
+    def test_stop_from_shutoff_is_409_like_nova(self):
+        body = self.assertError(self.act('os-stop', 'off1'), 409)
+        self.assertEqual(
+            "Cannot 'stop' instance off1 while it is in vm_state stopped",
+            body['failures'][0]['msg'])
+
+    def test_soft_reboot_only_from_active(self):
+        body = self.assertError(self.act('reboot', ['off1', 'err1'],
+                                         value={'type': 'SOFT'}), 409)
+        self.assertEqual(
+            ["Cannot 'reboot' instance off1 while it is in vm_state stopped",
+             "Cannot 'reboot' instance err1 while it is in vm_state error"],
+            [f['msg'] for f in body['failures']])
+
+    def test_hard_reboot_from_active_shutoff_and_error(self):
+        self.assertOK(self.act('reboot', [DEMO1, 'off1', 'err1'],
+                               value={'type': 'HARD'}))
+        self.assertEqual({DEMO1: 'ACTIVE', 'off1': 'ACTIVE',
+                          'err1': 'ACTIVE'},
+                         self.states([DEMO1, 'off1', 'err1']))
+
+    def test_regions_are_separate(self):
+        self.assertOK(self.act('os-stop', 'demo-RegionTwo-1',
+                               region='RegionTwo'))
+        self.assertEqual({'demo-RegionTwo-1': 'SHUTOFF'},
+                         self.states(['demo-RegionTwo-1'],
+                                     region='RegionTwo'))
+        self.assertEqual({DEMO1: 'ACTIVE'}, self.states([DEMO1]))
+
+    def test_unknown_region_is_400_naming_known_regions(self):
+        self.assertError(self.act(region='Mars'), 400, 'Mars', 'RegionOne',
+                         'RegionTwo')
+        self.assertEqual({DEMO1: 'ACTIVE'}, self.states([DEMO1]))
+
+    # Tenant isolation and policy -----------------------------------------
+
+    def test_other_tenants_servers_are_403(self):
+        self.assertRefused(self.act(tenant_id='alt', servers=ALT1), 403)
+        self.assertEqual({ALT1: 'ACTIVE'}, self.states([ALT1], 'alt'))
+
+    def test_owner_acts_on_own_tenant(self):
+        self.assertOK(self.act(tenant_id='alt', servers=ALT1,
+                               token=self.owner_token('alt')))
+        self.assertEqual({ALT1: 'SHUTOFF'}, self.states([ALT1], 'alt'))
+
+    def test_admin_acts_for_another_tenant(self):
+        self.assertOK(self.act(tenant_id='alt', servers=ALT1,
+                               token=self.admin_token()))
+        self.assertEqual({ALT1: 'SHUTOFF'}, self.states([ALT1], 'alt'))
+
+    def test_admin_reads_another_tenant(self):
+        response = self.read([ALT1], tenant_id='alt',
+                             token=self.admin_token())
+        self.assertEqual(200, response.status_int, response.text)
+
+    def test_admin_naming_a_server_of_another_tenant_gets_404(self):
+        body = self.assertError(self.act(tenant_id='alt', servers=DEMO1,
+                                         token=self.admin_token()), 404)
+        self.assertEqual([DEMO1], [f['server'] for f in body['failures']])
+        self.assertEqual({DEMO1: 'ACTIVE'}, self.states([DEMO1]))
+
+    def test_foreign_server_in_own_request_is_like_a_missing_one(self):
+        body = self.assertError(self.act(servers=[ALT1, 'nosuch']), 404)
+        foreign, missing = body['failures']
+        self.assertEqual((ALT1, 404), (foreign['server'], foreign['code']))
+        self.assertEqual(missing['msg'].replace('nosuch', 'X'),
+                         foreign['msg'].replace(ALT1, 'X'))
+        self.assertEqual({ALT1: 'ACTIVE'}, self.states([ALT1], 'alt'))
+
+    # Logging -------------------------------------------------------------
+
+    def test_audit_line_per_server(self):
+        log = self.useFixture(fixtures.FakeLogger(name='vmact',
+                                                  level=logging.INFO))
+        response = self.act('os-stop', [DEMO1, 'off1'])
+        audit = [line for line in log.output.splitlines()
+                 if 'audit' in line]
+        self.assertEqual(2, len(audit), log.output)
+        request_id = response.headers[REQUEST_ID]
+        for line, server, code in zip(audit, (DEMO1, 'off1'), (202, 409)):
+            for fragment in (request_id, 'user=demo', 'project=demo',
+                             'agent=scloudm', 'region=RegionOne',
+                             'server=%s ' % server, 'action=os-stop',
+                             'outcome=%d' % code):
+                self.assertIn(fragment, line)
+
+    def test_audit_names_agent_and_reboot_type(self):
+        log = self.useFixture(fixtures.FakeLogger(name='vmact',
+                                                  level=logging.INFO))
+        self.act('reboot', 'demo-cn-north-1-1', region='cn-north-1',
+                 value={'type': 'HARD'}, agent='pbs')
+        audit = [line for line in log.output.splitlines()
+                 if 'audit' in line]
+        self.assertEqual(1, len(audit), log.output)
+        self.assertIn('agent=pbs', audit[0])
+        self.assertIn('HARD', audit[0])
+
+    def test_refused_request_is_not_audited_as_acted(self):
+        log = self.useFixture(fixtures.FakeLogger(name='vmact',
+                                                  level=logging.INFO))
+        self.act(tenant_id='alt', servers=ALT1)
+        self.assertNotIn('server=%s' % ALT1, log.output)
+
+    def test_token_never_logged(self):
+        log = self.useFixture(fixtures.FakeLogger(level=logging.DEBUG))
+        token = self.token(user='u%s' % uuid.uuid4().hex[:8])
+        self.act(token=token)
+        self.act(token=None, headers={'token': token})
+        self.act(token=token, servers='a/b')
+        self.act(token=token, tenant_id='alt', servers=ALT1)
+        self.read([DEMO1], token=token)
+        self.assertTrue(log.output)
+        self.assertNotIn(token, log.output)
+
+    def test_invalid_token_never_logged(self):
+        log = self.useFixture(fixtures.FakeLogger(level=logging.DEBUG))
+        token = self.invalid_token()
+        self.act(token=token)
+        self.act(token=None, headers={'token': token})
+        self.assertNotIn(token, log.output)
+
+
+class NoauthContractTest(ContractTests, base.PipelineTestCase):
+    auth_strategy = 'noauth'
+
+
+class KeystoneContractTest(ContractTests, base.PipelineTestCase):
+    auth_strategy = 'keystone'
+
+    def test_expired_token_is_401(self):
+        token = self.token(expires='2000-01-01T00:00:00Z')
+        self.assertRefused(self.act(token=token), 401, UNAUTHORIZED_MSG)
+
+    def test_unknown_token_is_401(self):
+        self.assertRefused(self.act(token=uuid.uuid4().hex), 401,
+                           UNAUTHORIZED_MSG)
+
+    def test_reader_may_read(self):
+        token = self.token(user='viewer', roles=('reader',))
+        response = self.read([DEMO1], token=token)
+        self.assertEqual(200, response.status_int, response.text)
+
+    def test_reader_may_not_act(self):
+        token = self.token(user='viewer', roles=('reader',))
+        for action, value in (('os-stop', None), ('os-start', None),
+                              ('reboot', {'type': 'HARD'})):
+            self.assertError(self.act(action, 'off1', value=value,
+                                      token=token), 403)
+        self.assertEqual([], self.calls)
+
+    def test_token_of_another_project_is_403(self):
+        token = self.token(user='demo', project='alt')
+        self.assertRefused(self.act(token=token), 403)
+
+    def test_member_with_no_role_is_403(self):
+        token = self.token(roles=('observer',))
+        self.assertRefused(self.act(token=token), 403)
+
+    def test_unauthorized_status_400_for_expired_token(self):
+        self.flags(group='api', unauthorized_status=400)
+        token = self.token(expires='2000-01-01T00:00:00Z')
+        response = self.act(token=token)
+        self.assertEqual(400, response.status_int)
+        self.assertEqual('Unauthorized', response.json['reason'])
+
+
+class NoauthOnlyTest(Helpers, base.PipelineTestCase):
+    """noauth's "user[:project]" tokens (development only)."""
+
+    auth_strategy = 'noauth'
+
+    def test_user_and_project_from_token(self):
+        self.assertOK(self.act(tenant_id='alt', servers=ALT1,
+                               token='bob:alt'))
+
+    def test_user_alone_is_its_own_project(self):
+        self.assertOK(self.act(tenant_id='alt', servers=ALT1, token='alt'))
+
+    def test_malformed_tokens_are_401(self):
+        for token in ('a:b:c', ':demo', 'demo:', 'de mo', 'x' * 65):
+            self.assertError(self.act(token=token), 401, UNAUTHORIZED_MSG)
+        self.assertEqual([], self.calls)
+
+
+class SlowTransitionTest(Helpers, base.PipelineTestCase):
+    """A simulator whose actions take 0.2s to settle, as Nova's do."""
+
+    transition_delay = 0.2
+
+    def state(self, server):
+        """The full state of one demo server in RegionOne."""
+        return self.read([server]).json['servers'][0]
+
+    def test_accepted_means_started_not_done(self):
+        response = self.act_with()
+        self.assertEqual(200, response.status_int, response.text)
+        self.assertEqual({'id': DEMO1, 'status': 'ACTIVE',
+                          'task_state': 'powering-off',
+                          'power_state': 'running'}, self.state(DEMO1))
+
+    def test_wait_follows_until_target_state(self):
+        start = time.monotonic()
+        response = self.act_with(wait=5)
+        elapsed = time.monotonic() - start
+        self.assertEqual(200, response.status_int, response.text)
+        self.assertGreaterEqual(elapsed, 0.15)
+        self.assertLess(elapsed, 2)
+        self.assertEqual({'id': DEMO1, 'status': 'SHUTOFF',
+                          'task_state': None, 'power_state': 'shutdown'},
+                         self.state(DEMO1))
+
+    def test_wait_sends_once_and_polls(self):
+        self.act_with('reboot', [DEMO1, DEMO2], {'type': 'HARD'}, wait=5)
+        sends = [c for c in self.calls if c[1] == 'send']
+        self.assertEqual(1, len(sends))
+        self.assertEqual((DEMO1, DEMO2), sends[0][2][1].servers)
+        self.assertGreater(len(self.calls), 1)
+
+    def test_wait_too_short_is_504_naming_last_state(self):
+        response = self.act_with(servers=[DEMO1, DEMO2], wait=0.05)
+        body = self.assertError(response, 504)
+        self.assertEqual([DEMO1, DEMO2],
+                         [f['server'] for f in body['failures']])
+        for failure in body['failures']:
+            self.assertEqual(504, failure['code'])
+            self.assertIn('ACTIVE', failure['msg'])
+            self.assertIn('powering-off', failure['msg'])
+        self.assertEqual([], body['succeeded'])
+
+    def test_wait_with_a_refused_server_is_207(self):
+        body = self.assertError(self.act_with(servers=[DEMO1, 'off1'],
+                                              wait=5), 207)
+        self.assertEqual([('off1', 409)],
+                         [(f['server'], f['code'])
+                          for f in body['failures']])
+        self.assertEqual([DEMO1], body['succeeded'])
+
+    def test_wait_stops_when_server_goes_to_error(self):
+        # A start that ends in ERROR (the simulator never does it alone).
+        rules = dict(simulator.RULES)
+        rules['os-start'] = ((simulator.STOPPED,), (None,), 'powering-on',
+                             simulator.ERROR)
+        self.useFixture(fixtures.MonkeyPatch(
+            'vmact.backends.simulator.RULES', rules))
+        start = time.monotonic()
+        response = self.act_with('os-start', 'off1', wait=5)
+        self.assertLess(time.monotonic() - start, 2)
+        failure = self.assertError(response, response.status_int)[
+            'failures'][0]
+        self.assertEqual(response.status_int, failure['code'])
+        self.assertGreaterEqual(failure['code'], 400)
+        self.assertNotEqual(504, failure['code'])
+        self.assertIn('last status ERROR', failure['msg'])
+
+    def test_stop_while_powering_off_is_409_task_state(self):
+        self.act_with()
+        body = self.assertError(self.act_with(), 409)
+        self.assertEqual(
+            "Cannot 'stop' instance %s while it is in task_state "
+            "powering-off" % DEMO1, body['failures'][0]['msg'])
+
+    def test_soft_reboot_shows_reboot_status(self):
+        self.act_with('reboot', value={'type': 'SOFT'})
+        self.assertEqual(('REBOOT', 'rebooting'),
+                         (self.state(DEMO1)['status'],
+                          self.state(DEMO1)['task_state']))
+
+    def test_hard_reboot_shows_hard_reboot_status(self):
+        self.act_with('reboot', value={'type': 'HARD'})
+        self.assertEqual(('HARD_REBOOT', 'rebooting_hard'),
+                         (self.state(DEMO1)['status'],
+                          self.state(DEMO1)['task_state']))
+
+    def test_soft_reboot_while_rebooting_is_409(self):
+        self.act_with('reboot', value=None)
+        self.assertError(self.act_with('reboot', value=None), 409)
+
+    def test_hard_reboot_while_rebooting_is_accepted(self):
+        self.act_with('reboot', value=None)
+        response = self.act_with('reboot', value={'type': 'HARD'})
+        self.assertEqual(200, response.status_int, response.text)

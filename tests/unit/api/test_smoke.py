@@ -22,3 +22,9 @@ class KeystoneSmokeTest(NoauthSmokeTest):
     def test_no_token(self):
         self.assertError(self.act(token=None), 401,
                          'requires authentication')
+
+    def test_401_says_where_to_get_a_token(self):
+        response = self.act(token='no-such-token')
+        self.assertError(response, 401, 'requires authentication')
+        self.assertEqual('Keystone uri="http://keystone.test/v3"',
+                         response.headers['WWW-Authenticate'])

@@ -42,7 +42,9 @@ def unauthorized(status):
 def batch_response(outcomes, verb):
     """Render the outcomes of an action on several servers."""
     if all(o.ok for o in outcomes):
-        return webob.Response(status=200, content_type=None)
+        response = webob.Response(status=200)
+        del response.content_type
+        return response
     return _failures_response(outcomes, verb)
 
 

@@ -25,8 +25,10 @@ def build_server(conf):
     server = wsgi.Server((conf.api.host, conf.api.port),
                          pipeline.load_app(conf),
                          numthreads=conf.api.server_threads,
+                         request_queue_size=conf.api.backlog,
                          server_name='vmact-api')
     server.shutdown_timeout = conf.api.shutdown_timeout
+    server.keep_alive_conn_limit = conf.api.keepalive_connections
     return server
 
 

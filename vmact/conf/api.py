@@ -25,6 +25,13 @@ OPTS = [
                      'only).'),
     cfg.IntOpt('server_threads', default=16, min=1,
                help='Worker threads of the vmact-api HTTP server.'),
+    cfg.IntOpt('backlog', default=128, min=1,
+               help='Listen backlog of the vmact-api socket: connections '
+                    'the kernel queues while every thread is busy.'),
+    cfg.IntOpt('keepalive_connections', default=100, min=0,
+               help='Idle keep-alive connections vmact-api holds open '
+                    'for reuse; past this, responses close the '
+                    'connection.'),
     cfg.FloatOpt('shutdown_timeout', default=30, min=0,
                  help='Seconds vmact-api gives requests in flight to '
                       'finish after SIGTERM.'),

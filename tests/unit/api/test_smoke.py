@@ -19,6 +19,22 @@ class NoauthSmokeTest(base.PipelineTestCase):
                          self.status(['demo-RegionOne-1', 'demo-RegionOne-2',
                                       'demo-RegionOne-3']))
 
+    def test_token_that_cannot_be_a_header_is_401(self):
+        for token in ('demo\r\nX-Injected: 1', 'demo token', 'd\u00e9mo'):
+            spy = self.spy_backends()
+            self.assertError(self.act(token=token), 401,
+                             'requires authentication')
+            self.assertEqual([], spy)
+
+    def test_double_slash_is_not_folded_into_another_server(self):
+        spy = self.spy_backends()
+        response = self.request('/mana_api/vm_act/demo/RegionOne//'
+                                'demo-RegionOne-1', body={'os-stop': None})
+        self.assertError(response, 404)
+        self.assertEqual([], spy)
+        self.assertEqual({'demo-RegionOne-1': 'ACTIVE'},
+                         self.status(['demo-RegionOne-1']))
+
 
 class KeystoneSmokeTest(NoauthSmokeTest):
     auth_strategy = 'keystone'
@@ -30,8 +46,8 @@ class KeystoneSmokeTest(NoauthSmokeTest):
     def test_401_says_where_to_get_a_token(self):
         response = self.act(token='no-such-token')
         self.assertError(response, 401, 'requires authentication')
-        self.assertEqual('Keystone uri="http://keystone.test/v3"',
-                         response.headers['WWW-Authenticate'])
+        self.assertEqual(['Keystone uri="http://keystone.test/v3"'],
+                         response.headers.getall('WWW-Authenticate'))
 
     def test_keystone_unreachable_is_503_not_401(self):
         def unreachable(middleware, token, **kwargs):

@@ -4,12 +4,10 @@ keystonemiddleware's ``auth_token`` runs just before this filter with
 ``delay_auth_decision = true``: it validates the token, strips any
 identity headers the client forged, and says ``X-Identity-Status``. Only
 ``Confirmed`` passes; anything else is the seed's authentication error
-(401, or 400 when ``[api] unauthorized_status = 400``), with the
-``WWW-Authenticate: Keystone uri=...`` header keystonemiddleware itself
-would send, so clients know where to get a token.
+(401, or 400 when ``[api] unauthorized_status = 400``); on its way out,
+keystonemiddleware adds ``WWW-Authenticate: Keystone uri=...`` to a 401.
 """
 
-from keystonemiddleware import auth_token  # noqa: F401 (its options)
 import webob.dec
 
 from vmact.api import results
@@ -27,13 +25,7 @@ class TokenAuth(object):
     @webob.dec.wsgify
     def __call__(self, req):
         if req.headers.get('X-Identity-Status') != 'Confirmed':
-            response = results.unauthorized(
-                self.conf.api.unauthorized_status)
-            uri = self.conf.keystone_authtoken.www_authenticate_uri
-            if uri:
-                response.headers['WWW-Authenticate'] = 'Keystone uri="%s"' % (
-                    uri)
-            return response
+            return results.unauthorized(self.conf.api.unauthorized_status)
         req.environ[context.ENV_KEY] = context.RequestContext.from_environ(
             req.environ, auth_plugin=req.environ.get('keystone.token_auth'))
         return req.get_response(self.app)

@@ -96,13 +96,13 @@ class CraftedInputTest(base.PipelineTestCase):
         self.assertNoNovaCall()
 
     def test_crlf_and_oversized_headers(self):
-        """Fails today on X-Auth-Token "scloudm\\r\\nX-Injected: 1": 500.
+        """CR/LF, oversized, non-ASCII and NUL values in headers.
 
-        keystonemiddleware copies the token into its validation request;
-        requests refuses a header value with CR/LF (InvalidHeader),
-        keystoneauth wraps it in UnknownConnectionError, nothing catches
-        it below the fault filter. cheroot and Apache never pass CR/LF in
-        a header value, but any WSGI server that does gets a 500.
+        A token with CR/LF once reached keystonemiddleware's validation
+        call and came back as a 500 (requests refuses such a header);
+        the token_header filter now drops any token that is not printable
+        ASCII, so it is a plain 401. cheroot and Apache never pass CR/LF
+        in a header value; other WSGI servers may.
         """
         values = ['scloudm\r\nX-Injected: 1', 'x' * 70000,
                   '\u4e2d\u6587', 'scloudm\x00']

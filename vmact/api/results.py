@@ -28,7 +28,8 @@ def error_response(code, msg, reason_phrase=None, **extra):
 
 
 def json_response(code, body):
-    response = webob.Response(status=code, content_type='application/json',
+    response = webob.Response(status='%d %s' % (code, reason(code)),
+                              content_type='application/json',
                               charset='UTF-8')
     response.text = json.dumps(body)
     return response

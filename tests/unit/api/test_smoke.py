@@ -19,6 +19,17 @@ class NoauthSmokeTest(base.PipelineTestCase):
                          self.status(['demo-RegionOne-1', 'demo-RegionOne-2',
                                       'demo-RegionOne-3']))
 
+    def test_status_lines_carry_the_body_reason(self):
+        response = self.act('os-stop', 'demo-RegionOne-1,off1')
+        self.assertEqual('207 Multi-Status', response.status)
+        self.assertEqual('Multi-Status', response.json['reason'])
+
+    def test_success_is_a_bare_200(self):
+        response = self.act('os-stop', 'demo-RegionOne-1')
+        self.assertEqual('200 OK', response.status)
+        self.assertNotIn('Content-Type', response.headers)
+        self.assertEqual(b'', response.body)
+
     def test_token_that_cannot_be_a_header_is_401(self):
         for token in ('demo\r\nX-Injected: 1', 'demo token', 'd\u00e9mo'):
             spy = self.spy_backends()

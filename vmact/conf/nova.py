@@ -48,7 +48,7 @@ NOVA_OPTS = [
                help='Compute API microversion sent with every call, '
                     '"2.N". It must be explicit: no version discovery is '
                     'done.'),
-    cfg.IntOpt('max_concurrency_per_request', default=20, min=1,
+    cfg.IntOpt('max_concurrency_per_request', default=32, min=1,
                help='Most Nova calls one request has in flight at once.'),
     cfg.IntOpt('max_concurrency', default=64, min=1,
                help='Most Nova calls this agent has in flight at once in '

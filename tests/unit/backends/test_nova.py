@@ -917,3 +917,29 @@ class ServiceModeGenericPasswordTest(ServiceModeTest):
         backend.send(self.user_context(), self.target('s1'), STOP)
         self.assertEqual(2, len(self.keystone_calls()))
         self.assertEqual(4, len(self.nova_calls()))
+
+
+class EnvironmentProxyTest(oslotest_base.BaseTestCase):
+    """The environment's proxies still apply, read once per host."""
+
+    def setUp(self):
+        super().setUp()
+        for name, value in (('http_proxy', 'http://proxy.test:3128'),
+                            ('no_proxy', 'nova-direct.test')):
+            self.useFixture(fixtures.EnvironmentVariable(name, value))
+        self.http = nova.PooledHTTPSession(4, 1, 1)
+
+    def test_proxy_and_no_proxy_are_honoured(self):
+        self.assertFalse(self.http.trust_env)
+        self.assertEqual('http://proxy.test:3128', self.http._proxies_for(
+            'http://nova-r1.test/v2.1/servers/x')['http'])
+        self.assertNotIn('http', self.http._proxies_for(
+            'http://nova-direct.test/v2.1/servers/x'))
+
+    def test_environment_is_read_once_per_host(self):
+        with mock.patch.object(requests.utils, 'get_environ_proxies',
+                               return_value={}) as lookup:
+            for _ in range(3):
+                self.http._proxies_for('http://nova-r1.test/v2.1/a')
+                self.http._proxies_for('http://nova-r2.test/v2.1/b')
+        self.assertEqual(2, lookup.call_count)

@@ -1,0 +1,60 @@
+"""The benchmark's baseline: a bare WSGI app behind vmact-api's server.
+
+It does what one vmact request does at its core and nothing else: read
+the body, make the same python-novaclient call (``servers.stop``) on one
+shared keystoneauth Session, answer 200 with an empty body. Served by
+cheroot with the same thread count as vmact-api, so that the difference
+between the two is vmact's pipeline (middleware, keystonemiddleware,
+context, policy, fan-out, logging). Run as a script by the benchmark.
+"""
+
+import argparse
+import sys
+
+from cheroot import wsgi
+from keystoneauth1 import session as ks_session
+from keystoneauth1 import token_endpoint
+from novaclient import client as nova_client
+
+SERVER_ID = 'bare-server-0'
+
+
+def make_app(nova_url, token, microversion):
+    session = ks_session.Session(
+        auth=token_endpoint.Token(nova_url, token))
+    nova = nova_client.Client(microversion, session=session,
+                              endpoint_override=nova_url)
+
+    def app(environ, start_response):
+        length = int(environ.get('CONTENT_LENGTH') or 0)
+        if length:
+            environ['wsgi.input'].read(length)
+        if environ.get('REQUEST_METHOD') == 'POST':
+            nova.servers.stop(SERVER_ID)
+        start_response('200 OK', [('Content-Length', '0')])
+        return [b'']
+    return app
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--host', default='127.0.0.1')
+    parser.add_argument('--port', type=int, required=True)
+    parser.add_argument('--threads', type=int, default=16)
+    parser.add_argument('--nova-url', required=True)
+    parser.add_argument('--token', required=True)
+    parser.add_argument('--microversion', default='2.1')
+    args = parser.parse_args(argv)
+    server = wsgi.Server((args.host, args.port),
+                         make_app(args.nova_url, args.token,
+                                  args.microversion),
+                         numthreads=args.threads, server_name='bare-app')
+    try:
+        server.start()
+    except KeyboardInterrupt:
+        server.stop()
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

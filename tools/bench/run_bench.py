@@ -1,0 +1,930 @@
+"""vmact benchmark: fan-out, calls per action, connections, overhead.
+
+Starts on 127.0.0.1 a fake Keystone and a fake Nova (``fake_cloud.py``,
+one asyncio process), ``vmact-api`` with the ``keystone`` auth strategy
+and two ``nova`` agents (``scloudm`` in token mode, the default, and
+``pbs`` in service mode), and a bare WSGI app making the same
+novaclient call behind the same server (``bare_app.py``). Then it
+measures, in one run:
+
+1. fan-out: N = 10, 100, 1000 servers at a per-action Nova latency L:
+   vmact's wall time, a sequential python-novaclient loop (the OSC way),
+   the latency bound ceil(N/C)*L for vmact's concurrency C, and the CPU
+   bound (the same N calls with bare ``requests`` at concurrency C and
+   zero latency);
+2. Nova calls per server for each action, in token and service mode, and
+   Keystone validations for 1000 requests with one token;
+3. new TCP connections to Nova over 200 consecutive one-server requests;
+4. the latency of a one-server request through the full pipeline against
+   the bare app (median and p99), interleaved;
+5. requests per second with 8 concurrent clients, and vmact-api's peak
+   RSS while serving a 1000-server request.
+
+It prints a table and writes JSON (``--output``). Run it with
+``tox -e bench`` or ``python tools/bench/run_bench.py``.
+"""
+
+import argparse
+import collections
+import concurrent.futures
+import ctypes
+import http.client
+import json
+import math
+import os
+import platform
+import select
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+from keystoneauth1 import session as ks_session
+from keystoneauth1 import token_endpoint
+from novaclient import client as nova_client
+import requests
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO_ROOT = os.path.dirname(os.path.dirname(HERE))
+API_PASTE_INI = os.path.join(REPO_ROOT, 'etc', 'vmact', 'api-paste.ini')
+LOOPBACK = '127.0.0.1'
+REGION = 'RegionOne'
+TOKEN_AGENT = 'scloudm'
+SERVICE_AGENT = 'pbs'
+SERVICE_USER = 'vmact'
+BENCH_USER = 'bench-user'
+START_TIMEOUT = 60
+HTTP_TIMEOUT = 120
+ACTIONS = (('os-start', None), ('os-stop', None), ('reboot',
+                                                   {'type': 'SOFT'}))
+NOVACLIENT_ACTIONS = {'os-start': 'start', 'os-stop': 'stop',
+                      'reboot': 'reboot'}
+
+_LIBC = ctypes.CDLL(None, use_errno=True)
+_PR_SET_PDEATHSIG = 1
+
+
+class BenchError(Exception):
+    """The benchmark could not run (a service failed, a time limit hit)."""
+
+
+def _die_with_parent():
+    _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((LOOPBACK, 0))
+        return sock.getsockname()[1]
+
+
+def rss_kib(pid, field='VmRSS'):
+    try:
+        with open('/proc/%d/status' % pid) as status:
+            for line in status:
+                if line.startswith(field + ':'):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    index = min(len(ordered) - 1,
+                max(0, int(math.ceil(fraction * len(ordered))) - 1))
+    return ordered[index]
+
+
+class Deadline(object):
+    """The whole run's time limit; every loop checks it."""
+
+    def __init__(self, seconds):
+        self.at = time.monotonic() + seconds
+        self.seconds = seconds
+
+    def check(self, what):
+        if time.monotonic() > self.at:
+            raise BenchError('time limit of %ss passed during %s'
+                             % (self.seconds, what))
+
+
+# Child processes.
+
+class Child(object):
+    """A child process with its output in a file."""
+
+    def __init__(self, name, argv, work_dir, env=None, capture=False):
+        self.name = name
+        self.output_path = os.path.join(work_dir, name + '.out')
+        self.output = open(self.output_path, 'wb')
+        self.popen = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE if capture else self.output,
+            stderr=self.output, env=env, cwd=work_dir,
+            start_new_session=True, preexec_fn=_die_with_parent)
+
+    @property
+    def pid(self):
+        return self.popen.pid
+
+    def tail(self, size=4000):
+        try:
+            with open(self.output_path, 'rb') as output:
+                output.seek(0, os.SEEK_END)
+                output.seek(max(0, output.tell() - size))
+                return output.read().decode('utf-8', 'replace')
+        except OSError:
+            return ''
+
+    def read_line(self, timeout):
+        """The child's first stdout line (its ready report)."""
+        ready, _, _ = select.select([self.popen.stdout], [], [], timeout)
+        if not ready:
+            raise BenchError('%s said nothing within %ss:\n%s'
+                             % (self.name, timeout, self.tail()))
+        line = self.popen.stdout.readline()
+        if not line:
+            raise BenchError('%s exited with %s:\n%s'
+                             % (self.name, self.popen.wait(5), self.tail()))
+        return line
+
+    def wait_http(self, url, timeout=START_TIMEOUT):
+        """Return once ``url`` answers, in seconds since now."""
+        started = time.monotonic()
+        while time.monotonic() - started < timeout:
+            if self.popen.poll() is not None:
+                raise BenchError('%s exited with %s:\n%s' % (
+                    self.name, self.popen.returncode, self.tail()))
+            try:
+                requests.get(url, timeout=2)
+                return time.monotonic() - started
+            except requests.ConnectionError:
+                time.sleep(0.05)
+        raise BenchError('%s not answering after %ss:\n%s'
+                         % (self.name, timeout, self.tail()))
+
+    def stop(self):
+        if self.popen.poll() is None:
+            self.popen.terminate()
+            try:
+                self.popen.wait(15)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait(15)
+        if self.popen.stdout is not None:
+            self.popen.stdout.close()
+        self.output.close()
+
+
+def vmact_api_command(config_file):
+    script = os.path.join(os.path.dirname(sys.executable), 'vmact-api')
+    if os.path.exists(script):
+        return [script, '--config-file', config_file]
+    return [sys.executable, '-c',
+            'import sys; from vmact.cmd import api; sys.exit(api.main())',
+            '--config-file', config_file]
+
+
+def vmact_config(port, keystone_url, log_file, overrides):
+    """vmact.conf's sections as {section: {option: value}}."""
+    sections = collections.OrderedDict()
+    sections['DEFAULT'] = {'debug': 'false', 'log_file': log_file}
+    sections['api'] = {
+        'auth_strategy': 'keystone', 'api_paste_config': API_PASTE_INI,
+        'host': LOOPBACK, 'port': str(port),
+        'enabled_agents': '%s,%s' % (TOKEN_AGENT, SERVICE_AGENT),
+        'default_agent': TOKEN_AGENT, 'max_servers_per_request': '1000'}
+    sections['oslo_middleware'] = {'max_request_body_size': '1048576'}
+    sections['keystone_authtoken'] = {
+        'www_authenticate_uri': keystone_url + '/v3',
+        'auth_url': keystone_url + '/v3', 'auth_type': 'password',
+        'username': SERVICE_USER, 'password': 'bench',
+        'project_name': 'service', 'user_domain_name': 'Default',
+        'project_domain_name': 'Default', 'interface': 'public',
+        'http_connect_timeout': '2', 'http_request_max_retries': '0'}
+    sections[TOKEN_AGENT] = {'backend': 'nova', 'auth_mode': 'token',
+                             'interface': 'public'}
+    sections[SERVICE_AGENT] = {
+        'backend': 'nova', 'auth_mode': 'service', 'interface': 'public',
+        'auth_type': 'v3password', 'auth_url': keystone_url + '/v3',
+        'username': SERVICE_USER, 'password': 'bench',
+        'project_name': 'service', 'user_domain_name': 'Default',
+        'project_domain_name': 'Default'}
+    for section, option, value in overrides:
+        sections.setdefault(section, {})[option] = value
+    return sections
+
+
+def write_config(path, sections):
+    with open(path, 'w') as conf:
+        for section, options in sections.items():
+            conf.write('[%s]\n' % section)
+            for option, value in options.items():
+                conf.write('%s = %s\n' % (option, value))
+            conf.write('\n')
+
+
+def concurrency_of(sections):
+    """vmact's per-request concurrency C for the token agent."""
+    from vmact.conf import nova as nova_conf
+    defaults = {opt.name: opt.default for opt in nova_conf.NOVA_OPTS}
+    agent = sections[TOKEN_AGENT]
+    per_request = int(agent.get('max_concurrency_per_request',
+                                defaults['max_concurrency_per_request']))
+    total = int(agent.get('max_concurrency', defaults['max_concurrency']))
+    return min(per_request, total), total
+
+
+# HTTP clients.
+
+class Connection(object):
+    """One persistent HTTP/1.1 connection (http.client: cheap)."""
+
+    def __init__(self, port):
+        self.port = port
+        self.conn = None
+
+    def request(self, method, path, body=None, headers=None):
+        for attempt in (1, 2):
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection(
+                    LOOPBACK, self.port, timeout=HTTP_TIMEOUT)
+            try:
+                self.conn.request(method, path, body=body,
+                                  headers=headers or {})
+                response = self.conn.getresponse()
+                return response.status, response.read()
+            except (http.client.HTTPException, OSError):
+                self.close()
+                if attempt == 2:
+                    raise
+
+    def close(self):
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
+class Cloud(object):
+    """The fake cloud's control API and the bench user's tokens."""
+
+    def __init__(self, keystone_port, nova_port):
+        self.keystone_port = keystone_port
+        self.keystone_url = 'http://%s:%d' % (LOOPBACK, keystone_port)
+        self.nova_url = 'http://%s:%d/v2.1' % (LOOPBACK, nova_port)
+        self.control_conn = Connection(keystone_port)
+
+    def control(self, path, doc=None):
+        status, body = self.control_conn.request(
+            'POST' if doc is not None else 'GET', '/_bench/' + path,
+            body=json.dumps(doc) if doc is not None else None,
+            headers={'Content-Type': 'application/json'})
+        if status != 200:
+            raise BenchError('fake cloud control %s: %s' % (path, status))
+        return json.loads(body)
+
+    def stats(self):
+        return self.control('stats')
+
+    def reset(self):
+        self.control('reset', {})
+
+    def latency(self, action=0.0, read=0.0):
+        self.control('config', {'action_latency': action,
+                                'read_latency': read})
+
+    def token(self, user=BENCH_USER, project='bench'):
+        """A new project-scoped token (not counted as a validation)."""
+        response = requests.post(
+            self.keystone_url + '/v3/auth/tokens', timeout=HTTP_TIMEOUT,
+            json={'auth': {'identity': {'methods': ['password'], 'password': {
+                'user': {'name': user, 'password': 'bench',
+                         'domain': {'id': 'default'}}}},
+                'scope': {'project': {'name': project,
+                                      'domain': {'id': 'default'}}}}})
+        response.raise_for_status()
+        return (response.headers['X-Subject-Token'],
+                response.json()['token']['project']['id'])
+
+
+class Vmact(object):
+    """Requests to vmact-api."""
+
+    def __init__(self, port, tenant_id):
+        self.port = port
+        self.tenant_id = tenant_id
+        self.conn = Connection(port)
+
+    def body(self, servers, action='os-stop'):
+        value = dict(ACTIONS)[action]
+        return json.dumps({'tenant_id': self.tenant_id, 'region': REGION,
+                           'servers': list(servers), action: value})
+
+    @staticmethod
+    def headers(token, agent=None):
+        headers = {'X-Auth-Token': token, 'Content-Type': 'application/json'}
+        if agent:
+            headers['Sp-Agent'] = agent
+        return headers
+
+    def act(self, token, servers, action='os-stop', agent=None, conn=None):
+        """POST one vm_act request; return (status, seconds)."""
+        body = self.body(servers, action)
+        headers = self.headers(token, agent)
+        started = time.perf_counter()
+        status, data = (conn or self.conn).request(
+            'POST', '/mana_api/vm_act', body, headers)
+        elapsed = time.perf_counter() - started
+        if status != 200:
+            raise BenchError('vmact answered %d to %s on %d servers: %s'
+                             % (status, action, len(servers),
+                                data[:500].decode('utf-8', 'replace')))
+        return elapsed
+
+
+def server_ids(count, prefix='srv'):
+    return ['%s-%05d' % (prefix, i) for i in range(count)]
+
+
+# Measurements.
+
+def sequential_loop(cloud, token, servers, action='os-stop'):
+    """The OSC way: one novaclient call after another, one connection."""
+    session = ks_session.Session(
+        auth=token_endpoint.Token(cloud.nova_url, token))
+    nova = nova_client.Client('2.1', session=session,
+                              endpoint_override=cloud.nova_url)
+    call = getattr(nova.servers, NOVACLIENT_ACTIONS[action])
+    started = time.perf_counter()
+    for server in servers:
+        call(server)
+    elapsed = time.perf_counter() - started
+    session.session.close()
+    return elapsed
+
+
+def cpu_bound(cloud, token, servers, concurrency):
+    """The same calls with bare requests at concurrency C, zero latency."""
+    http = requests.Session()
+    adapter = requests.adapters.HTTPAdapter(pool_connections=1,
+                                            pool_maxsize=concurrency)
+    http.mount('http://', adapter)
+    headers = {'X-Auth-Token': token, 'Content-Type': 'application/json',
+               'Accept': 'application/json',
+               'X-OpenStack-Nova-API-Version': '2.1'}
+    body = json.dumps({'os-stop': None})
+    url = cloud.nova_url + '/servers/%s/action'
+
+    def call(server):
+        response = http.post(url % server, data=body, headers=headers,
+                             timeout=HTTP_TIMEOUT)
+        if response.status_code != 202:
+            raise BenchError('fake Nova answered %d'
+                             % response.status_code)
+
+    with concurrent.futures.ThreadPoolExecutor(concurrency) as pool:
+        # Open the connections first, as vmact's pool is warm too.
+        list(pool.map(call, servers[:concurrency]))
+        started = time.perf_counter()
+        list(pool.map(call, servers))
+        elapsed = time.perf_counter() - started
+    http.close()
+    return elapsed
+
+
+class RssSampler(threading.Thread):
+    """Peak VmRSS of a process while running, sampled every 5 ms."""
+
+    def __init__(self, pid, limit=120):
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.limit = limit
+        self.peak = 0
+        self.done = threading.Event()
+
+    def run(self):
+        started = time.monotonic()
+        while not self.done.is_set() and \
+                time.monotonic() - started < self.limit:
+            self.peak = max(self.peak, rss_kib(self.pid) or 0)
+            self.done.wait(0.005)
+
+    def stop(self):
+        self.done.set()
+        self.join(5)
+        self.peak = max(self.peak, rss_kib(self.pid) or 0)
+        return self.peak
+
+
+def start_py_spy(pid, path):
+    """Record ``pid`` with py-spy (GIL holder only) until stop_py_spy."""
+    exe = shutil.which('py-spy') or os.path.join(
+        os.path.dirname(sys.executable), 'py-spy')
+    if not os.path.exists(exe):
+        sys.stderr.write('py-spy not found: no profile recorded\n')
+        return None
+    fmt = 'raw' if path.endswith('.txt') else 'speedscope'
+    return subprocess.Popen(
+        [exe, 'record', '--pid', str(pid), '--gil', '--nonblocking',
+         '--rate', '100', '--duration', '120', '--format', fmt,
+         '--output', path], stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def stop_py_spy(proc):
+    if proc is None:
+        return
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+
+
+def throughput(port, request_once, clients, count, seconds):
+    """Requests/s of ``clients`` threads, each with its own connection."""
+    stop_at = [None]
+    done = []
+    lock = threading.Lock()
+
+    def client(_):
+        conn = Connection(port)
+        n = 0
+        try:
+            while time.perf_counter() < stop_at[0]:
+                with lock:
+                    if len(done) >= count:
+                        break
+                    done.append(1)
+                request_once(conn)
+                n += 1
+        finally:
+            conn.close()
+        return n
+
+    with concurrent.futures.ThreadPoolExecutor(clients) as pool:
+        started = time.perf_counter()
+        stop_at[0] = started + seconds
+        served = sum(pool.map(client, range(clients)))
+        elapsed = time.perf_counter() - started
+    return served / elapsed, served, elapsed
+
+
+def bare_request(port):
+    conn = Connection(port)
+    body = json.dumps({'os-stop': None})
+
+    def once(c=None):
+        started = time.perf_counter()
+        status, data = (c or conn).request(
+            'POST', '/bare', body, {'Content-Type': 'application/json'})
+        if status != 200:
+            raise BenchError('bare app answered %d' % status)
+        return time.perf_counter() - started
+    return once
+
+
+def ms(seconds):
+    return round(seconds * 1000.0, 3)
+
+
+def run(args):
+    deadline = Deadline(args.time_limit)
+    work_dir = tempfile.mkdtemp(prefix='vmact-bench-')
+    children = []
+    results = collections.OrderedDict()
+    try:
+        results['environment'] = environment(args)
+        # The fake cloud.
+        fake = Child('fake_cloud', [sys.executable, '-u',
+                                    os.path.join(HERE, 'fake_cloud.py')],
+                     work_dir, capture=True)
+        children.append(fake)
+        ports = json.loads(fake.read_line(START_TIMEOUT))
+        cloud = Cloud(ports['keystone'], ports['nova'])
+        token, tenant_id = cloud.token()
+
+        # vmact-api.
+        port = free_port()
+        sections = vmact_config(port, cloud.keystone_url,
+                                os.path.join(work_dir, 'vmact.log'),
+                                args.set)
+        config_file = os.path.join(work_dir, 'vmact.conf')
+        write_config(config_file, sections)
+        concurrency, pool_size = concurrency_of(sections)
+        threads = int(sections['api'].get('server_threads', 16))
+        api = Child('vmact-api', vmact_api_command(config_file), work_dir)
+        children.append(api)
+        startup = api.wait_http('http://%s:%d/healthcheck' % (LOOPBACK,
+                                                              port))
+        vmact = Vmact(port, tenant_id)
+
+        # The bare app.
+        bare_port = free_port()
+        bare = Child('bare-app', [
+            sys.executable, os.path.join(HERE, 'bare_app.py'),
+            '--port', str(bare_port), '--threads', str(threads),
+            '--nova-url', cloud.nova_url, '--token', token], work_dir)
+        children.append(bare)
+        bare.wait_http('http://%s:%d/' % (LOOPBACK, bare_port))
+
+        results['setup'] = {
+            'vmact_startup_s': round(startup, 3),
+            'concurrency_per_request': concurrency,
+            'max_concurrency_and_pool_size': pool_size,
+            'server_threads': threads,
+            'nova_action_latency_ms': args.latency_ms,
+            'overrides': ['%s.%s=%s' % o for o in args.set]}
+        results['load_at_start'] = list(os.getloadavg())
+
+        # 3. Connection reuse: a cold vmact-api, 200 one-server requests.
+        cloud.latency(0.0)
+        cloud.reset()
+        for i in range(args.reuse_requests):
+            deadline.check('connection reuse')
+            vmact.act(token, ['reuse-%03d' % i])
+        stats = cloud.stats()
+        results['connection_reuse'] = {
+            'requests': args.reuse_requests,
+            'new_nova_connections': stats['nova'].get('connections', 0),
+            'nova_requests': stats['nova'].get('requests', 0),
+            'pool_size': pool_size,
+            'keystone': stats['keystone']}
+
+        # 4. Pipeline overhead, and Keystone validations with one token.
+        bare_once = bare_request(bare_port)
+        for i in range(args.warmup):
+            deadline.check('warm-up')
+            vmact.act(token, ['warm-%03d' % i])
+            bare_once()
+        fresh, _ = cloud.token()
+        cloud.reset()
+        vmact_times, bare_times = [], []
+        for i in range(args.latency_requests):
+            deadline.check('pipeline overhead')
+            vmact_times.append(vmact.act(fresh, ['one-%04d' % i]))
+            bare_times.append(bare_once())
+        stats = cloud.stats()
+        cached = vmact_times[1:]
+        p50_v, p50_b = statistics.median(cached), statistics.median(
+            bare_times)
+        p99_v, p99_b = percentile(cached, 0.99), percentile(bare_times,
+                                                            0.99)
+        results['keystone_one_token'] = {
+            'requests': args.latency_requests,
+            'validations': stats['keystone'].get('validations', 0),
+            'keystone_requests': stats['keystone'].get('requests', 0),
+            'nova_requests': stats['nova'].get('requests', 0)}
+        results['pipeline_overhead'] = {
+            'requests': len(cached),
+            'vmact_p50_ms': ms(p50_v), 'vmact_p99_ms': ms(p99_v),
+            'bare_p50_ms': ms(p50_b), 'bare_p99_ms': ms(p99_b),
+            'added_p50_ms': ms(p50_v - p50_b),
+            'added_p99_ms': ms(p99_v - p99_b),
+            'ratio_p50': round(p50_v / p50_b, 2),
+            'ratio_p99': round(p99_v / p99_b, 2),
+            'vmact_mean_ms': ms(statistics.mean(cached)),
+            'bare_mean_ms': ms(statistics.mean(bare_times))}
+
+        # 2. Calls per action, token then service mode.
+        calls = collections.OrderedDict()
+        for mode, agent in (('token', None), ('service', SERVICE_AGENT)):
+            for action, _ in ACTIONS:
+                deadline.check('calls per action')
+                servers = server_ids(args.calls_servers, 'calls')
+                cloud.reset()
+                vmact.act(token, servers, action, agent)
+                stats = cloud.stats()
+                calls['%s %s' % (mode, action)] = {
+                    'servers': len(servers),
+                    'nova_per_server': round(
+                        stats['nova'].get('requests', 0) / len(servers), 3),
+                    'nova': stats['nova'],
+                    'keystone_requests': stats['keystone'].get(
+                        'requests', 0),
+                    'keystone': stats['keystone']}
+        results['calls_per_action'] = calls
+
+        # 5a. Throughput with 8 clients, one server per request.
+        counter = iter(range(10 ** 9))
+
+        def vmact_once(conn):
+            vmact.act(token, ['tp-%06d' % next(counter)], conn=conn)
+
+        deadline.check('throughput')
+        cloud.reset()
+        rps, served, elapsed = throughput(port, vmact_once, args.clients,
+                                          args.throughput_requests,
+                                          args.throughput_seconds)
+        bare_rps, bare_served, _ = throughput(
+            bare_port, lambda conn: bare_once(conn), args.clients,
+            args.throughput_requests, args.throughput_seconds)
+        results['throughput'] = {
+            'clients': args.clients, 'vmact_rps': round(rps, 1),
+            'vmact_requests': served, 'bare_rps': round(bare_rps, 1),
+            'bare_requests': bare_served}
+
+        # 1. Fan-out, and 5b. peak RSS during the 1000-server request.
+        fan_out = collections.OrderedDict()
+        latency = args.latency_ms / 1000.0
+        for size in args.sizes:
+            deadline.check('fan-out')
+            servers = server_ids(size, 'fan')
+            cloud.latency(0.0)
+            bound_cpu = statistics.median(
+                cpu_bound(cloud, token, servers, concurrency)
+                for _ in range(args.repeat))
+            cloud.latency(latency)
+            walls, connections = [], []
+            rss_before = rss_kib(api.pid)
+            sampler = RssSampler(api.pid)
+            sampler.start()
+            spy = None
+            if args.py_spy and size == max(args.sizes):
+                spy = start_py_spy(api.pid, args.py_spy)
+            for _ in range(args.repeat):
+                deadline.check('fan-out')
+                cloud.reset()
+                walls.append(vmact.act(token, servers))
+                stats = cloud.stats()
+                connections.append(stats['nova'].get('connections', 0))
+                if stats['nova'].get('actions', 0) != size:
+                    raise BenchError('fan-out of %d made %s' % (
+                        size, stats['nova']))
+            rss_peak = sampler.stop()
+            stop_py_spy(spy)
+            sequential = None
+            if size <= args.sequential_max:
+                deadline.check('sequential loop')
+                sequential = sequential_loop(cloud, token, servers)
+            wall = statistics.median(walls)
+            bound_latency = math.ceil(size / concurrency) * latency
+            bound = max(bound_latency, bound_cpu)
+            fan_out[str(size)] = {
+                'servers': size, 'vmact_s': round(wall, 4),
+                'vmact_runs_s': [round(w, 4) for w in walls],
+                'sequential_s': (round(sequential, 4)
+                                 if sequential is not None else None),
+                'latency_bound_s': round(bound_latency, 4),
+                'cpu_bound_s': round(bound_cpu, 4),
+                'vmact_over_sequential': (round(wall / sequential, 4)
+                                          if sequential else None),
+                'speedup': (round(sequential / wall, 1)
+                            if sequential else None),
+                'vmact_over_bound': round(wall / bound, 3),
+                'new_nova_connections_per_run': connections,
+                'rss_before_kib': rss_before, 'rss_peak_kib': rss_peak}
+        cloud.latency(0.0)
+        results['fan_out'] = fan_out
+        results['memory'] = {'rss_now_kib': rss_kib(api.pid),
+                             'rss_hwm_kib': rss_kib(api.pid, 'VmHWM')}
+        results['load_at_end'] = list(os.getloadavg())
+        results['targets'] = targets(results, args)
+        results['errors_in_vmact_log'] = count_errors(
+            os.path.join(work_dir, 'vmact.log'))
+        return results
+    finally:
+        for child in reversed(children):
+            child.stop()
+        if args.keep:
+            sys.stderr.write('work directory kept: %s\n' % work_dir)
+        else:
+            shutil.rmtree(work_dir, ignore_errors=True)
+
+
+def count_errors(log_file):
+    try:
+        with open(log_file, errors='replace') as log:
+            return sum(1 for line in log if ' ERROR ' in line)
+    except OSError:
+        return None
+
+
+def environment(args):
+    versions = {}
+    for name in ('vmact', 'keystonemiddleware', 'keystoneauth1',
+                 'python-novaclient', 'cheroot', 'requests', 'urllib3'):
+        try:
+            from importlib import metadata
+            versions[name] = metadata.version(name)
+        except Exception:
+            versions[name] = None
+    return {'python': platform.python_version(),
+            'platform': platform.platform(), 'cpus': os.cpu_count(),
+            'versions': versions, 'started': time.strftime(
+                '%Y-%m-%dT%H:%M:%S%z')}
+
+
+def targets(results, args):
+    found = collections.OrderedDict()
+    big = results['fan_out'].get('1000')
+    if big and big['speedup'] is not None:
+        found['fan-out N=1000 >= 20x sequential'] = big['speedup'] >= 20
+        found['fan-out N=1000 <= 1.5x bound'] = big['vmact_over_bound'] <= 1.5
+    token_calls = [v['nova_per_server'] for k, v in
+                   results['calls_per_action'].items()
+                   if k.startswith('token')]
+    found['token mode 1.0 Nova call per server'] = all(
+        c == 1.0 for c in token_calls)
+    service_calls = [v['nova_per_server'] for k, v in
+                     results['calls_per_action'].items()
+                     if k.startswith('service')]
+    found['service mode 2.0 Nova calls per server'] = all(
+        c == 2.0 for c in service_calls)
+    found['1 Keystone validation for %d requests' % results[
+        'keystone_one_token']['requests']] = results[
+        'keystone_one_token']['validations'] == 1
+    found['0 Keystone calls per cached request (token mode)'] = all(
+        v['keystone_requests'] == 0 for k, v in
+        results['calls_per_action'].items() if k.startswith('token'))
+    found['new Nova connections <= pool size'] = results[
+        'connection_reuse']['new_nova_connections'] <= results[
+        'connection_reuse']['pool_size']
+    found['pipeline overhead <= 1 ms at p50'] = results[
+        'pipeline_overhead']['added_p50_ms'] <= 1.0
+    return found
+
+
+def table(results):
+    lines = []
+    setup = results['setup']
+    env = results['environment']
+    lines.append('vmact benchmark: %d CPUs, Python %s; vmact-api %d threads,'
+                 ' C=%d per request (pool %d), Nova action latency %g ms'
+                 % (env['cpus'], env['python'], setup['server_threads'],
+                    setup['concurrency_per_request'],
+                    setup['max_concurrency_and_pool_size'],
+                    setup['nova_action_latency_ms']))
+    lines.append('load average (1/5/15 min): %s at start, %s at end'
+                 % ('/'.join('%.2f' % x for x in results['load_at_start']),
+                    '/'.join('%.2f' % x for x in results['load_at_end'])))
+    if setup['overrides']:
+        lines.append('overrides: %s' % ', '.join(setup['overrides']))
+    lines.append('')
+    lines.append('1. Fan-out (os-stop, token mode; wall time, median of runs)')
+    lines.append('%6s %9s %12s %10s %10s %10s %11s %9s %9s' % (
+        'N', 'vmact s', 'sequential s', 'lat bound', 'CPU bound',
+        'vmact/seq', 'vmact/bound', 'speed-up', 'peak RSS'))
+    for row in results['fan_out'].values():
+        lines.append('%6d %9.3f %12s %10.3f %10.3f %10s %11.2f %9s %8.1fM'
+                     % (row['servers'], row['vmact_s'],
+                        '%.3f' % row['sequential_s']
+                        if row['sequential_s'] is not None else '-',
+                        row['latency_bound_s'], row['cpu_bound_s'],
+                        '%.4f' % row['vmact_over_sequential']
+                        if row['vmact_over_sequential'] else '-',
+                        row['vmact_over_bound'],
+                        '%.1fx' % row['speedup'] if row['speedup'] else '-',
+                        row['rss_peak_kib'] / 1024.0))
+    lines.append('')
+    lines.append('2. Calls per action (one request of %d servers each)'
+                 % next(iter(results['calls_per_action'].values()))[
+                     'servers'])
+    lines.append('%-18s %16s %18s' % ('mode action', 'Nova calls/server',
+                                      'Keystone requests'))
+    for name, row in results['calls_per_action'].items():
+        detail = ', '.join('%s %d' % kv for kv in sorted(
+            row['keystone'].items()) if kv[0] != 'requests')
+        lines.append('%-18s %16.3f %18s' % (
+            name, row['nova_per_server'], '%d%s' % (
+                row['keystone_requests'],
+                ' (%s)' % detail if detail else '')))
+    one = results['keystone_one_token']
+    lines.append('Keystone validations for %d requests with one token: %d'
+                 % (one['requests'], one['validations']))
+    lines.append('')
+    reuse = results['connection_reuse']
+    lines.append('3. Connection reuse: %d new TCP connection(s) to Nova over '
+                 '%d one-server requests (pool size %d)'
+                 % (reuse['new_nova_connections'], reuse['requests'],
+                    reuse['pool_size']))
+    lines.append('')
+    over = results['pipeline_overhead']
+    lines.append('4. Pipeline overhead, one-server request (%d requests, '
+                 'interleaved)' % over['requests'])
+    lines.append('%-28s %9s %9s' % ('', 'p50 ms', 'p99 ms'))
+    lines.append('%-28s %9.3f %9.3f' % ('vmact (full pipeline)',
+                                        over['vmact_p50_ms'],
+                                        over['vmact_p99_ms']))
+    lines.append('%-28s %9.3f %9.3f' % ('bare WSGI app + novaclient',
+                                        over['bare_p50_ms'],
+                                        over['bare_p99_ms']))
+    lines.append('%-28s %9.3f %9.3f' % ('added by vmact',
+                                        over['added_p50_ms'],
+                                        over['added_p99_ms']))
+    lines.append('%-28s %8.2fx %8.2fx' % ('ratio', over['ratio_p50'],
+                                          over['ratio_p99']))
+    lines.append('')
+    tp = results['throughput']
+    lines.append('5. Throughput, %d clients, one-server requests: vmact '
+                 '%.0f req/s, bare app %.0f req/s; vmact-api peak RSS '
+                 '%.1f MiB (high-water mark %.1f MiB)'
+                 % (tp['clients'], tp['vmact_rps'], tp['bare_rps'],
+                    max(r['rss_peak_kib'] for r in
+                        results['fan_out'].values()) / 1024.0,
+                    (results['memory']['rss_hwm_kib'] or 0) / 1024.0))
+    lines.append('')
+    lines.append('Targets:')
+    for name, met in results['targets'].items():
+        lines.append('  [%s] %s' % ('met' if met else 'MISSED', name))
+    if results.get('errors_in_vmact_log'):
+        lines.append('ERROR lines in vmact log: %d'
+                     % results['errors_in_vmact_log'])
+    return '\n'.join(lines)
+
+
+def wait_for_quiet(threshold, seconds, checks=3):
+    """Wait for a quiet machine; return the loads seen and whether it was.
+
+    Quiet: the 1-minute load below ``threshold`` ``checks`` times in a row,
+    15 s apart; at most ``seconds`` are spent waiting.
+    """
+    seen = []
+    started = time.monotonic()
+    quiet = 0
+    while time.monotonic() - started < seconds:
+        load = os.getloadavg()[0]
+        seen.append(round(load, 2))
+        quiet = quiet + 1 if load < threshold else 0
+        if quiet >= checks:
+            return seen, True
+        time.sleep(15)
+    return seen, False
+
+
+def parse_set(value):
+    try:
+        name, option_value = value.split('=', 1)
+        section, option = name.rsplit('.', 1)
+    except ValueError:
+        raise argparse.ArgumentTypeError('expected SECTION.OPTION=VALUE')
+    return section, option, option_value
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        description=__doc__.split('\n')[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--output', default='bench-results.json',
+                        help='JSON results file (default: %(default)s).')
+    parser.add_argument('--sizes', default='10,100,1000',
+                        type=lambda v: [int(x) for x in v.split(',')],
+                        help='Fan-out batch sizes (default: %(default)s).')
+    parser.add_argument('--latency-ms', type=float, default=20.0,
+                        help='Fake Nova latency per action in the fan-out '
+                             '(default: %(default)s).')
+    parser.add_argument('--repeat', type=int, default=3,
+                        help='vmact runs per fan-out size (median).')
+    parser.add_argument('--sequential-max', type=int, default=1000,
+                        help='Largest N timed with the sequential loop.')
+    parser.add_argument('--reuse-requests', type=int, default=200)
+    parser.add_argument('--latency-requests', type=int, default=1000,
+                        help='One-server requests timed through each of '
+                             'vmact and the bare app.')
+    parser.add_argument('--warmup', type=int, default=50)
+    parser.add_argument('--calls-servers', type=int, default=100)
+    parser.add_argument('--clients', type=int, default=8)
+    parser.add_argument('--throughput-requests', type=int, default=3000)
+    parser.add_argument('--throughput-seconds', type=float, default=4.0)
+    parser.add_argument('--time-limit', type=float, default=240,
+                        help='Give up after this many seconds.')
+    parser.add_argument('--set', action='append', type=parse_set,
+                        default=[], metavar='SECTION.OPTION=VALUE',
+                        help='Override an option of vmact.conf (repeat).')
+    parser.add_argument('--wait-quiet', type=float, default=0, metavar='S',
+                        help='First wait up to S seconds for the 1-minute '
+                             'load to stay below --quiet-load.')
+    parser.add_argument('--quiet-load', type=float, default=0.5)
+    parser.add_argument('--py-spy', metavar='FILE',
+                        help='Record vmact-api with py-spy during the '
+                             'largest fan-out (speedscope JSON; raw '
+                             'collapsed stacks if FILE ends in .txt).')
+    parser.add_argument('--keep', action='store_true',
+                        help='Keep the work directory (logs, config).')
+    args = parser.parse_args(argv)
+    if args.wait_quiet:
+        seen, quiet = wait_for_quiet(args.quiet_load, args.wait_quiet)
+        sys.stderr.write('1-minute load while waiting: %s (%s)\n' % (
+            seen, 'quiet' if quiet else 'still busy; running anyway'))
+    try:
+        results = run(args)
+    except BenchError as e:
+        sys.stderr.write('benchmark failed: %s\n' % e)
+        return 1
+    print(table(results))
+    with open(args.output, 'w') as output:
+        json.dump(results, output, indent=2)
+        output.write('\n')
+    print('\nResults written to %s' % args.output)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

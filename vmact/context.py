@@ -17,10 +17,6 @@ class RequestContext(context.RequestContext):
         super().__init__(**kwargs)
         self.auth_plugin = auth_plugin
 
-    @property
-    def is_admin_role(self):
-        return 'admin' in (r.lower() for r in self.roles)
-
 
 def from_environ(environ):
     """Return the context the token-auth filter stored, or None."""

@@ -6,8 +6,6 @@ from vmact import conf as vmact_conf
 from vmact import log as vmact_log
 from vmact import policy
 
-LOG = logging.getLogger(__name__)
-
 
 def prepare_service(argv=None, config_files=None, conf=None):
     """Parse the command line and config files, then set up logging.

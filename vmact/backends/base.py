@@ -95,9 +95,9 @@ class Backend(metaclass=abc.ABCMeta):
     :param agent: the agent's name, which is also its config group.
     """
 
-    #: The options this driver reads from its agent's section.
     @classmethod
     def list_opts(cls):
+        """The options this driver reads from its agent's section."""
         return []
 
     def __init__(self, conf, agent):
@@ -118,10 +118,6 @@ class Backend(metaclass=abc.ABCMeta):
             driver need not check again.
         :returns: one Outcome per server: 202 when accepted.
         """
-
-    def uses_only_simulated_servers(self):
-        """True for drivers that touch no real cloud (noauth allows them)."""
-        return False
 
     def act(self, context, target, action):
         """Apply ``action`` with the contract's extensions.

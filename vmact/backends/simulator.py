@@ -109,9 +109,6 @@ class SimulatorBackend(base.Backend):
         self._servers[tenant, region, server_id] = SimulatedServer(
             VM_STATE_BY_STATUS[status])
 
-    def uses_only_simulated_servers(self):
-        return True
-
     def show(self, context, target):
         self._check_region(target.region)
         now = time.monotonic()

@@ -893,9 +893,6 @@ class ServiceModeConfigTest(NovaTestCase):
     def test_microversion_must_be_explicit(self):
         self.assertRaises(ValueError, self.set, microversion='latest')
 
-    def test_driver_touches_real_servers(self):
-        self.assertFalse(self.backend().uses_only_simulated_servers())
-
 
 class ServiceModeGenericPasswordTest(ServiceModeTest):
     """auth_type = password discovers Keystone's version when it logs in."""

@@ -144,8 +144,18 @@ class Backend(metaclass=abc.ABCMeta):
             sent = self.send(context, dataclasses.replace(
                 target, servers=todo), action, verified=verified)
             outcomes.update((o.server, o) for o in sent)
-        if action.wait:
-            accepted = tuple(s for s in todo if outcomes[s].code == 202)
+        return self.follow(context, target, action, outcomes)
+
+    def follow(self, context, target, action, outcomes):
+        """The outcomes in request order, after ``wait`` if asked.
+
+        :param outcomes: {server: Outcome} of the action; with
+            ``action.wait`` the servers it accepted (202) are followed by
+            :meth:`wait_for` and their outcomes replaced.
+        """
+        accepted = tuple(s for s in target.servers
+                         if outcomes[s].code == 202)
+        if action.wait and accepted:
             waited = self.wait_for(context, dataclasses.replace(
                 target, servers=accepted), action)
             outcomes.update((o.server, o) for o in waited)

@@ -51,7 +51,6 @@ so the next call authenticates afresh).
 import collections
 from concurrent import futures
 import contextlib
-import dataclasses
 import os
 import threading
 import time
@@ -255,13 +254,7 @@ class NovaBackend(base.Backend):
             lambda nova, server: self._act_on(
                 nova, target, action, server, read_first=read_first,
                 check_owner=check_owner))}
-        accepted = tuple(s for s in target.servers
-                         if outcomes[s].code == 202)
-        if action.wait and accepted:
-            outcomes.update((o.server, o) for o in self.wait_for(
-                context, dataclasses.replace(target, servers=accepted),
-                action))
-        return [outcomes[s] for s in target.servers]
+        return self.follow(context, target, action, outcomes)
 
     # One server.
 

@@ -31,11 +31,11 @@ from oslo_config import fixture as config_fixture
 from oslotest import base as oslotest_base
 import psutil
 import requests
-import webob
 
 from tests.fakes import httpserver
 from tests.fakes import keystone as fake_keystone
 from tests.fakes import nova as fake_nova
+from tests.unit import base as unit_base
 from vmact.api import pipeline
 from vmact import conf as vmact_conf
 from vmact import policy
@@ -257,20 +257,10 @@ class PipelineTestCase(oslotest_base.BaseTestCase):
     def request(self, path='/mana_api/vm_act', body=None, method='POST',
                 token=True, agent=None, headers=None, raw=None):
         """Send one request through the pipeline; return the response."""
-        req = webob.Request.blank(path, method=method)
         if token is True:
             token = self.member_token
-        if token:
-            req.headers['X-Auth-Token'] = token
-        if agent is not None:
-            req.headers['Sp-Agent'] = agent
-        if raw is not None:
-            req.body = raw
-        elif body is not None:
-            req.body = json.dumps(body).encode('utf-8')
-        for name, value in (headers or {}).items():
-            req.headers[name] = value
-        return req.get_response(self.app)
+        return unit_base.blank_request(path, body, method, token, agent,
+                                       headers, raw).get_response(self.app)
 
     def act(self, servers, action='os-stop', value=None, tenant_id=TENANT,
             region='RegionOne', agent=None, token=True, **extra):

@@ -113,19 +113,10 @@ class PipelineTestCase(TestCase):
         ``body`` is JSON-encoded; ``raw`` is sent as is; ``token=True``
         means a member token of ``demo``.
         """
-        req = webob.Request.blank(path, method=method)
         if token is True:
             token = self.token()
-        if token:
-            req.headers['X-Auth-Token'] = token
-        if agent is not None:
-            req.headers['Sp-Agent'] = agent
-        if raw is not None:
-            req.body = raw
-        elif body is not None:
-            req.body = json.dumps(body).encode('utf-8')
-        req.headers.update(headers or {})
-        return req.get_response(self.load())
+        return blank_request(path, body, method, token, agent, headers,
+                             raw).get_response(self.load())
 
     def act(self, action='os-stop', servers='demo-RegionOne-1',
             tenant_id=TENANT, region='RegionOne', value=None, **kw):
@@ -169,3 +160,23 @@ class PipelineTestCase(TestCase):
         for fragment in fragments:
             self.assertIn(fragment, body['msg'])
         return body
+
+
+def blank_request(path, body=None, method='POST', token=None, agent=None,
+                  headers=None, raw=None):
+    """A webob request with vmact's headers; ``body`` is JSON-encoded.
+
+    ``raw`` bytes are sent as they are instead; ``headers`` come last and
+    may override the token or agent headers.
+    """
+    req = webob.Request.blank(path, method=method)
+    if token:
+        req.headers['X-Auth-Token'] = token
+    if agent is not None:
+        req.headers['Sp-Agent'] = agent
+    if raw is not None:
+        req.body = raw
+    elif body is not None:
+        req.body = json.dumps(body).encode('utf-8')
+    req.headers.update(headers or {})
+    return req

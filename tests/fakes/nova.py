@@ -20,7 +20,10 @@ Usage::
 Behaviour:
 
 * Servers are registered with :meth:`FakeNova.add_server`; an unknown ID
-  is a 404 ``itemNotFound``, as in Nova.
+  is a 404 ``itemNotFound``, as in Nova. ``GET .../servers/detail`` is
+  Nova's server list (``{"servers": [...]}``), not a server. With
+  ``uuid_any_case=True`` a UUID finds its server in any letter case, as
+  Nova on MySQL does (the answer names the ID as registered).
 * With a ``token_info`` callable (e.g. :meth:`FakeKeystone.token_info`),
   the fake scopes like Nova: an unknown ``X-Auth-Token`` is a 401, and a
   token without a role in ``admin_roles`` sees only servers of its own
@@ -54,6 +57,8 @@ import re
 import threading
 import time
 import typing
+
+from oslo_utils import uuidutils
 
 from tests.fakes import httpserver
 
@@ -179,11 +184,12 @@ class FakeNova(httpserver.LoopbackServer):
     :param keep_alive: HTTP/1.1 keep-alive (True) or one answer per
         connection (False).
     :param hang_seconds: how long a hung call waits at most.
+    :param uuid_any_case: find a server by its UUID in any letter case.
     """
 
     def __init__(self, token_info=None, admin_roles=('admin',),
                  strict_states=False, keep_alive=True, hang_seconds=60.0,
-                 port=0, name='fake-nova'):
+                 port=0, name='fake-nova', uuid_any_case=False):
         handler = type('FakeNovaHandler', (_Handler,), {
             'protocol_version': 'HTTP/1.1' if keep_alive else 'HTTP/1.0'})
         super().__init__(handler, name, port)
@@ -191,6 +197,7 @@ class FakeNova(httpserver.LoopbackServer):
         self.admin_roles = {r.lower() for r in admin_roles}
         self.strict_states = strict_states
         self.hang_seconds = hang_seconds
+        self.uuid_any_case = uuid_any_case
         self._state_lock = threading.Lock()
         self._servers = {}
         self._faults = []
@@ -346,7 +353,12 @@ class FakeNova(httpserver.LoopbackServer):
                         'requires authentication.')
             return
         with self._state_lock:
-            server = self._servers.get(call.server)
+            if call.method == 'GET' and call.server == 'detail':
+                self._json(request, call, 200, {'servers': [
+                    s.as_dict() for s in self._servers.values()
+                    if scope is None or s.tenant_id == scope]})
+                return
+            server = self._find(call.server)
             visible = server is not None and (
                 scope is None or server.tenant_id == scope)
             if visible and call.method == 'GET':
@@ -361,6 +373,15 @@ class FakeNova(httpserver.LoopbackServer):
             self._answer(request, call, 202, b'', None)
         else:
             self._error(request, call, *outcome)
+
+    def _find(self, server_id):
+        """The server ``server_id`` reaches (state lock held), or None."""
+        server = self._servers.get(server_id)
+        if server is None and self.uuid_any_case and \
+                uuidutils.is_uuid_like(server_id):
+            server = next((s for s in self._servers.values()
+                           if s.id.lower() == server_id.lower()), None)
+        return server
 
     def _scope(self, call):
         """None: sees every project; a project ID; False: bad token."""

@@ -33,6 +33,18 @@ call filtered by project needs admin rights, pages, and grows with the
 tenant rather than with the request. The same read serves
 ``only_if_needed`` (no further call) and the status read.
 
+Server IDs as Nova reads them: an ID that Nova routes as a word of its
+own (``detail``: ``GET /servers/detail`` is Nova's server list) is never
+sent and is a 404 like any unknown server; a read must answer with the
+server asked for, compared as Nova compares IDs, else it is a 404 too.
+A UUID names one server in any letter case (Nova on MySQL finds it so):
+it is sent in lower case, as Nova stores it, so the server is found
+whatever Nova's database, and once per request. The first spelling gets
+the outcome; each other spelling of the same UUID gets no call of its
+own and is reported with that outcome as ``Same server as <first>``, an
+accepted action as 200 rather than 202 (sent once, audited once). An
+answer the driver cannot read is a 502 and one WARNING line, never a 500.
+
 Fan-out: servers are handled concurrently in a thread pool shared by the
 agent (``max_concurrency`` calls per process), at most
 ``max_concurrency_per_request`` at a time for one request, over an HTTP
@@ -51,6 +63,7 @@ so the next call authenticates afresh).
 import collections
 from concurrent import futures
 import contextlib
+import dataclasses
 import os
 import threading
 import time
@@ -62,6 +75,7 @@ from keystoneauth1 import session as ks_session
 from novaclient import client as nova_client
 from novaclient import exceptions as nova_exc
 from oslo_log import log as logging
+from oslo_utils import uuidutils
 import requests
 
 from vmact.backends import base
@@ -81,6 +95,52 @@ _KEPT_STATUSES = {401: 401, 403: 403, 404: 404, 409: 409, 413: 429,
 
 #: Distinct hosts (Nova regions, Keystone) whose connections are pooled.
 _HOST_POOLS = 16
+
+#: What novaclient raises when Nova's answer is not the JSON it expects
+#: (a proxy's page, a body without ``server``): Nova's fault, a 502.
+_UNREADABLE_ANSWER = (KeyError, TypeError, ValueError, AttributeError)
+
+#: Words Nova routes under ``/servers/`` as themselves, not as a server
+#: ID (``nova/api/openstack/compute/routes.py``: ``/servers/detail`` is
+#: matched before ``/servers/{id}``; every other ``/servers/...`` route
+#: has the server ID second). Matched in any letter case, as no Nova
+#: server ID is such a word.
+NOVA_ROUTE_WORDS = frozenset(['detail'])
+
+
+def nova_key(server_id):
+    """``server_id`` as sent to Nova: one key per server it can reach.
+
+    Nova looks up only UUID-like IDs (``uuidutils.is_uuid_like``: 32 hex
+    digits, any letter case, hyphens anywhere) and compares them with the
+    UUIDs it stores, in lower case, as strings: case-insensitively on
+    MySQL (its default collation), hyphens exactly. So the letter-case
+    spellings of a UUID share its lower-case key, which every database
+    finds; any other ID is its own key.
+    """
+    if uuidutils.is_uuid_like(server_id):
+        return server_id.lower()
+    return server_id
+
+
+def _not_found(server_id):
+    """The outcome Nova gives an unknown server, in Nova's words."""
+    return base.Outcome(server_id, 404,
+                        'Instance %s could not be found.' % server_id)
+
+
+def _same_server(outcome, spelling):
+    """The outcome of ``spelling``, another spelling of outcome's server.
+
+    Nothing was sent for it: an accepted action (202) is reported as 200,
+    any other outcome as it is, with the first spelling named.
+    """
+    msg = 'Same server as %s' % outcome.server
+    if outcome.msg:
+        msg = '%s: %s' % (msg, outcome.msg)
+    code = 200 if outcome.code == 202 else outcome.code
+    return base.Outcome(spelling, code, msg, outcome.state)
+
 
 _request_deadline = threading.local()
 
@@ -226,20 +286,12 @@ class NovaBackend(base.Backend):
     # The interface.
 
     def show(self, context, target):
-        check_owner = self._must_check_owner(context, target)
-        return self._for_each_server(
-            context, target,
-            lambda nova, server: self._read(nova, target, server,
-                                            check_owner))
+        return self._once_per_server(target, lambda distinct: self._show(
+            context, distinct))
 
     def send(self, context, target, action, verified=frozenset()):
-        check_owner = self._must_check_owner(context, target)
-        return self._for_each_server(
-            context, target,
-            lambda nova, server: self._act_on(
-                nova, target, action, server,
-                read_first=check_owner and server not in verified,
-                check_owner=check_owner))
+        return self._once_per_server(target, lambda distinct: self._send(
+            context, distinct, action, verified))
 
     def act(self, context, target, action):
         """Like Backend.act, but one read per server serves both needs.
@@ -247,6 +299,49 @@ class NovaBackend(base.Backend):
         The ownership read already gives the state ``only_if_needed``
         needs, and each server goes from read to action in its own worker.
         """
+        return self._once_per_server(target, lambda distinct: self._act(
+            context, distinct, action))
+
+    def _once_per_server(self, target, run):
+        """``run`` for each server once, named by its :func:`nova_key`.
+
+        :returns: one outcome per ID of ``target``, in its order, under
+            the ID as the client spelt it (see :func:`_same_server`).
+        """
+        first = {}
+        for server in target.servers:
+            first.setdefault(nova_key(server), server)
+        if tuple(first) == target.servers:
+            return run(target)
+        outcomes = {o.server: o for o in run(dataclasses.replace(
+            target, servers=tuple(first)))}
+        result = []
+        for server in target.servers:
+            key = nova_key(server)
+            outcome = dataclasses.replace(outcomes[key], server=first[key])
+            if server != first[key]:
+                outcome = _same_server(outcome, server)
+            result.append(outcome)
+        return result
+
+    def _show(self, context, target):
+        check_owner = self._must_check_owner(context, target)
+        return self._for_each_server(
+            context, target,
+            lambda nova, server: self._read(nova, target, server,
+                                            check_owner))
+
+    def _send(self, context, target, action, verified):
+        check_owner = self._must_check_owner(context, target)
+        verified = {nova_key(server) for server in verified}
+        return self._for_each_server(
+            context, target,
+            lambda nova, server: self._act_on(
+                nova, target, action, server,
+                read_first=check_owner and server not in verified,
+                check_owner=check_owner))
+
+    def _act(self, context, target, action):
         check_owner = self._must_check_owner(context, target)
         read_first = check_owner or action.only_if_needed
         outcomes = {o.server: o for o in self._for_each_server(
@@ -261,13 +356,18 @@ class NovaBackend(base.Backend):
     def _read(self, nova, target, server_id, check_owner):
         _check_deadline()
         server = nova.servers.get(server_id)
+        shown_id = getattr(server, 'id', None)
+        if not isinstance(shown_id, str) or \
+                nova_key(shown_id) != nova_key(server_id):
+            LOG.warning('Nova answered the read of server %s with server '
+                        '%s: reported as not found', server_id,
+                        exception.quote(shown_id))
+            return _not_found(server_id)
         if check_owner and getattr(server, 'tenant_id', None) != \
                 target.tenant_id:
             LOG.debug('Server %s is not in tenant %s: reported as not '
                       'found', server_id, target.tenant_id)
-            return base.Outcome(server_id, 404,
-                                'Instance %s could not be found.'
-                                % server_id)
+            return _not_found(server_id)
         return base.Outcome(server_id, 200, state=_state_of(server))
 
     def _act_on(self, nova, target, action, server_id, read_first,
@@ -349,6 +449,10 @@ class NovaBackend(base.Backend):
 
     def _run(self, context, deadline, work, nova, server):
         context.update_store()
+        if server.lower() in NOVA_ROUTE_WORDS:
+            LOG.debug('Server ID %s is a word of Nova\'s routes: not sent, '
+                      'reported as not found', server)
+            return _not_found(server)
         with _deadline_scope(deadline):
             try:
                 return work(nova, server)
@@ -356,6 +460,16 @@ class NovaBackend(base.Backend):
                 return self._not_sent(server)
             except (nova_exc.ClientException, ks_exc.ClientException) as e:
                 return self._failed(server, e)
+            except _UNREADABLE_ANSWER as e:
+                # Nova's answer was not what novaclient or the driver
+                # expects: the gateway's upstream failed, not vmact.
+                LOG.warning('Server %s: Nova\'s answer could not be read '
+                            '(%s: %s); reported as 502', server,
+                            type(e).__name__, exception.quote(str(e)))
+                LOG.debug('Server %s: reading Nova\'s answer failed',
+                          server, exc_info=True)
+                return base.Outcome(server, 502, 'Nova\'s answer could not '
+                                    'be read (%s)' % type(e).__name__)
             except Exception:
                 LOG.exception('Unexpected error on server %s', server)
                 return base.Outcome(server, 500,

@@ -134,7 +134,7 @@ class NovaTestCase(oslotest_base.BaseTestCase):
 
     def setUp(self):
         super().setUp()
-        self.http = self.useFixture(rm_fixture.Fixture())
+        self.http = self.useFixture(rm_fixture.Fixture(case_sensitive=True))
         self.conf = cfg.ConfigOpts()
         agent_conf.register_agent_opts(self.conf, AGENT,
                                        nova.NovaBackend.list_opts())
@@ -693,6 +693,178 @@ class TokenModeTest(NovaTestCase):
         self.assertNotIn(USER_TOKEN, logger.output)
 
 
+class ServerIdTest(NovaTestCase):
+    """IDs as Nova resolves them (issue 10, items 5 and 8).
+
+    A word Nova routes under ``/servers/`` is never sent; the server Nova
+    answers a read with must be the one asked for; the letter-case
+    spellings of one UUID reach one server (Nova on MySQL) and get one
+    call.
+    """
+
+    def setUp(self):
+        super().setUp()
+        # What Nova answers there: its server list for GET /servers/detail
+        # (novaclient then fails on the missing "server" key), no such
+        # server for POST /servers/detail/action.
+        self.on_get('detail', json={'servers': [server_body('s1')['server']]})
+        self.on_action('detail', status_code=404, json=nova_error(
+            404, 'Instance detail could not be found.'))
+        self.on_get('s1')
+        self.on_action('s1')
+        self.lower = str(uuid.uuid4())
+        self.upper = self.lower.upper()
+
+    def contexts(self):
+        """A member of the tenant, and an admin of another project.
+
+        The admin's requests read each server (ownership) before acting.
+        """
+        return [self.user_context(),
+                self.user_context(project_id=OTHER_TENANT, roles=('admin',))]
+
+    def test_a_nova_route_word_is_never_sent(self):
+        backend = self.backend()
+        only_if_needed = base.Action(base.START, only_if_needed=True)
+        for word in ('detail', 'Detail', 'DETAIL'):
+            for ctx in self.contexts():
+                for outcomes in (
+                        backend.show(ctx, self.target(word)),
+                        backend.show(ctx, self.target('s1', word)),
+                        backend.act(ctx, self.target(word), HARD),
+                        backend.act(ctx, self.target('s1', word), STOP),
+                        backend.act(ctx, self.target(word), only_if_needed)):
+                    [outcome] = [o for o in outcomes if o.server == word]
+                    self.assertEqual(
+                        (404, 'Instance %s could not be found.' % word),
+                        (outcome.code, outcome.msg))
+        sent = [(c.method, c.path) for c in self.nova_calls()]
+        self.assertEqual([], [c for c in sent if 'detail' in c[1].lower()])
+        self.assertTrue(sent)
+
+    def test_a_read_answered_with_another_server_is_a_404(self):
+        logger = self.useFixture(fixtures.FakeLogger(
+            level='WARNING', format='%(levelname)s %(message)s'))
+        self.on_get('s2', json=server_body('s3'))
+        posted = self.on_action('s2')
+        ctx = self.contexts()[1]
+        backend = self.backend()
+
+        outcomes = (backend.act(ctx, self.target('s2'), STOP)
+                    + backend.show(ctx, self.target('s2')))
+
+        for outcome in outcomes:
+            self.assertEqual((404, 'Instance s2 could not be found.', None),
+                             (outcome.code, outcome.msg, outcome.state))
+        self.assertFalse(posted.called)
+        self.assertIn('WARNING', logger.output)
+        self.assertIn('"s3"', logger.output)
+
+    def test_an_unreadable_answer_is_a_502_with_one_warning(self):
+        logger = self.useFixture(fixtures.FakeLogger(
+            level='INFO', format='%(levelname)s %(message)s'))
+        self.on_get('s2', json={'unexpected': {}})
+        posted = self.on_action('s2')
+        ctx = self.contexts()[1]
+        backend = self.backend()
+
+        outcomes = (backend.act(ctx, self.target('s2'), STOP)
+                    + backend.show(ctx, self.target('s2', 's1')))
+
+        self.assertOutcomes({'s2': 502}, outcomes[:1])
+        self.assertOutcomes({'s2': 502, 's1': 200}, outcomes[1:])
+        self.assertIn('KeyError', outcomes[0].msg)
+        self.assertFalse(posted.called)
+        lines = logger.output.splitlines()
+        self.assertEqual(2, len(lines), lines)
+        for line in lines:
+            self.assertTrue(line.startswith('WARNING '), line)
+            self.assertIn('s2', line)
+        self.assertNotIn('Traceback', logger.output)
+
+    def test_spellings_of_one_uuid_get_one_call(self):
+        mixed = self.lower[:9] + self.upper[9:]
+        posted = self.on_action(self.lower)
+
+        outcomes = self.backend().act(
+            self.user_context(),
+            self.target(self.lower, 's1', self.upper, mixed), STOP)
+
+        self.assertOutcomes({self.lower: 202, 's1': 202, self.upper: 200,
+                             mixed: 200}, outcomes)
+        for outcome in outcomes[2:]:
+            self.assertEqual('Same server as %s' % self.lower, outcome.msg)
+        self.assertEqual(1, posted.call_count)
+        self.assertEqual(2, len(self.nova_calls()))
+
+    def test_a_uuid_is_sent_in_lower_case_as_nova_stores_it(self):
+        """So every Nova database finds it, case-sensitive ones too."""
+        read = self.on_get(self.lower)
+        posted = self.on_action(self.lower)
+        ctx = self.contexts()[1]
+        backend = self.backend()
+
+        outcomes = backend.act(ctx, self.target(self.upper, self.lower),
+                               STOP)
+        [alone] = backend.act(ctx, self.target(self.upper), STOP)
+
+        self.assertOutcomes({self.upper: 202, self.lower: 200}, outcomes)
+        self.assertEqual('Same server as %s' % self.upper, outcomes[1].msg)
+        self.assertEqual((self.upper, 202), (alone.server, alone.code))
+        self.assertEqual((2, 2), (read.call_count, posted.call_count))
+        self.assertEqual(4, len(self.nova_calls()))
+
+    def test_a_failure_is_the_same_for_every_spelling(self):
+        self.on_action(self.lower, status_code=409,
+                       json=nova_error(409, 'locked'))
+        outcomes = self.backend().send(
+            self.user_context(), self.target(self.lower, self.upper), STOP)
+        self.assertOutcomes({self.lower: 409, self.upper: 409}, outcomes)
+        self.assertEqual('Same server as %s: locked' % self.lower,
+                         outcomes[1].msg)
+        self.assertEqual(1, len(self.nova_calls()))
+
+    def test_status_read_shows_every_spelling_with_one_read(self):
+        self.on_get(self.lower)
+        outcomes = self.backend().show(self.user_context(),
+                                       self.target(self.upper, self.lower))
+        self.assertOutcomes({self.upper: 200, self.lower: 200}, outcomes)
+        self.assertEqual(outcomes[0].state, outcomes[1].state)
+        self.assertEqual(base.ServerState('SHUTOFF', None, 'shutdown'),
+                         outcomes[0].state)
+        self.assertEqual(1, len(self.nova_calls()))
+
+    def test_wait_follows_one_server_once(self):
+        posted = self.on_action(self.lower)
+        self.on_get(self.lower, response_list=[
+            {'json': server_body(self.lower, task_state='powering-on')},
+            {'json': server_body(self.lower, status='ACTIVE',
+                                 power_state=1)}])
+        action = base.Action(base.START, wait=5)
+
+        outcomes = self.backend().act(self.user_context(),
+                                      self.target(self.lower, self.upper),
+                                      action)
+
+        self.assertOutcomes({self.lower: 200, self.upper: 200}, outcomes)
+        self.assertEqual('reached ACTIVE', outcomes[0].msg)
+        self.assertEqual('Same server as %s: reached ACTIVE' % self.lower,
+                         outcomes[1].msg)
+        self.assertEqual(1, posted.call_count)
+        self.assertEqual(2, len(self.calls(method='GET')))
+
+    def test_ids_nova_tells_apart_stay_apart(self):
+        """Nova compares the hyphens exactly, and finds no other ID."""
+        hex_form = self.lower.replace('-', '')
+        servers = (self.lower, hex_form, 'vm-a', 'VM-A')
+        for server in servers:
+            self.on_action(server)
+        outcomes = self.backend().send(self.user_context(),
+                                       self.target(*servers), STOP)
+        self.assertOutcomes({s: 202 for s in servers}, outcomes)
+        self.assertEqual(len(servers), len(self.nova_calls()))
+
+
 def middleware_auth():
     """The service user auth_token itself authenticates with."""
     return v3.Password(auth_url=KEYSTONE, username='authtoken',
@@ -751,6 +923,22 @@ class ServiceModeTest(NovaTestCase):
         for call in self.http.request_history:
             self.assertEqual(SERVICE_TOKEN, call.headers['X-Auth-Token'])
             self.assertNotIn('X-Service-Token', call.headers)
+
+    def test_route_words_and_spellings_cost_no_call(self):
+        """Two calls per real server, none for a route word or a respelling."""
+        lower = str(uuid.uuid4())
+        self.on_get('detail', json={'servers': []})
+        self.on_get(lower)
+        posted = self.on_action(lower)
+
+        outcomes = self.backend().act(
+            self.user_context(), self.target('detail', lower, lower.upper()),
+            START)
+
+        self.assertOutcomes({'detail': 404, lower: 202, lower.upper(): 200},
+                            outcomes)
+        self.assertEqual(1, posted.call_count)
+        self.assertEqual(2, len(self.nova_calls()))
 
     def test_foreign_server_is_never_posted_to(self):
         self.on_get('mine')

@@ -86,9 +86,10 @@ def make_readable(path):
             os.chmod(full, os.stat(full).st_mode | 0o444)
 
 
-def write_config(directory, text, name='vmact.conf'):
-    """Write a vmact config file and api-paste.ini beside it."""
-    shutil.copy(PASTE_INI, os.path.join(directory, 'api-paste.ini'))
+def write_config(directory, text, name='vmact.conf', paste_ini=True):
+    """Write a vmact config file, and api-paste.ini beside it if asked."""
+    if paste_ini:
+        shutil.copy(PASTE_INI, os.path.join(directory, 'api-paste.ini'))
     path = os.path.join(directory, name)
     with open(path, 'w') as conf_file:
         conf_file.write(text)
@@ -311,6 +312,23 @@ def install_vmact(venv, target):
     return target
 
 
+def install_wheel(venv, target_venv, directory):
+    """Build a wheel of the work tree; pip-install it into ``target_venv``.
+
+    The wheel is built with the cached venv's build tools; ``target_venv``
+    must already see vmact's requirements. pip lays it out as for any
+    user: vmact in site-packages, ``vmact-wsgi`` in ``bin``, the data files
+    (api-paste.ini) in ``<target_venv>/etc/vmact``. Returns the wheel.
+    """
+    dist = os.path.join(directory, 'dist')
+    _run([os.path.join(venv, 'bin', 'pip'), 'wheel', '--quiet', '--no-deps',
+          '--no-build-isolation', '-w', dist, REPO], cwd=REPO)
+    wheel = glob.glob(os.path.join(dist, 'vmact-*.whl'))[0]
+    _run([os.path.join(target_venv, 'bin', 'python'), '-m', 'pip',
+          'install', '--quiet', '--no-deps', '--no-index', wheel])
+    return wheel
+
+
 class VmactUnderApache(fixtures.Fixture):
     """vmact served by real Apache httpd through mod_wsgi-express.
 
@@ -394,30 +412,43 @@ Define VMACT_THREADS 4
 Include {vhost}
 """
 
-    def __init__(self, config_text_for_port):
+    def __init__(self, config_text_for_port, wheel=False):
+        """``wheel``: vmact installed as a user installs it.
+
+        From a wheel into the overlay itself (:func:`install_wheel`), with
+        only the config file in its directory, no api-paste.ini.
+        """
         super().__init__()
         self.config_text_for_port = config_text_for_port
+        self.wheel = wheel
 
     def _setUp(self):
         venv = system_venv()
         self.dir = world_readable_tempdir('vmact-vhost-')
         self.addCleanup(shutil.rmtree, self.dir, True)
-        site = vmact_site(venv)
         overlay = os.path.join(self.dir, 'venv')
         _run([SYSTEM_PYTHON, '-m', 'venv', '--without-pip', overlay])
         packages = glob.glob(os.path.join(overlay, 'lib', 'python3*',
                                           'site-packages'))[0]
         cached = glob.glob(os.path.join(venv, 'lib', 'python3*',
                                         'site-packages'))[0]
-        with open(os.path.join(packages, 'vmact-test.pth'), 'w') as pth:
-            pth.write('%s\n%s\n' % (site, cached))
-        shutil.copy(os.path.join(site, 'bin', 'vmact-wsgi'),
-                    os.path.join(overlay, 'bin', 'vmact-wsgi'))
+        if self.wheel:
+            with open(os.path.join(packages, 'vmact-test.pth'), 'w') as pth:
+                pth.write('%s\n' % cached)
+            install_wheel(venv, overlay, self.dir)
+        else:
+            site = vmact_site(venv)
+            with open(os.path.join(packages, 'vmact-test.pth'), 'w') as pth:
+                pth.write('%s\n%s\n' % (site, cached))
+            shutil.copy(os.path.join(site, 'bin', 'vmact-wsgi'),
+                        os.path.join(overlay, 'bin', 'vmact-wsgi'))
+        self.venv = overlay
         self.port = free_port()
         conf_dir = os.path.join(self.dir, 'etc')
         os.makedirs(conf_dir)
         self.config_file = write_config(
-            conf_dir, self.config_text_for_port(self.port))
+            conf_dir, self.config_text_for_port(self.port),
+            paste_ini=not self.wheel)
         root = os.path.join(self.dir, 'apache')
         os.makedirs(root)
         mod_wsgi = _run([os.path.join(venv, 'bin', 'mod_wsgi-express'),

@@ -13,7 +13,7 @@ class ConsoleScriptTest(base.ServerTestCase, base.ContractOverHTTP):
 
     server_fixture = _console_script
 
-    def test_served_by_cheroot(self):
+    def test_served_by_vmact_api(self):
         response = self.request('GET', '/healthcheck')
         self.assertEqual('vmact-api', response.headers.get('server'))
         self.assertIn('vmact-api serving on http://127.0.0.1:%d'

@@ -101,7 +101,7 @@ class CraftedInputTest(base.PipelineTestCase):
         A token with CR/LF once reached keystonemiddleware's validation
         call and came back as a 500 (requests refuses such a header);
         the token_header filter now drops any token that is not printable
-        ASCII, so it is a plain 401. cheroot and Apache never pass CR/LF
+        ASCII, so it is a plain 401. waitress and Apache never pass CR/LF
         in a header value; other WSGI servers may.
         """
         values = ['scloudm\r\nX-Injected: 1', 'x' * 70000,

@@ -3,7 +3,7 @@
 It does what one vmact request does at its core and nothing else: read
 the body, make the same python-novaclient call (``servers.stop``) on one
 shared keystoneauth Session, answer 200 with an empty body. Served by
-cheroot with the same thread count as vmact-api, so that the difference
+waitress, as vmact-api is, with the same thread count, so that the difference
 between the two is vmact's pipeline (middleware, keystonemiddleware,
 context, policy, fan-out, logging). Run as a script by the benchmark.
 """
@@ -11,10 +11,10 @@ context, policy, fan-out, logging). Run as a script by the benchmark.
 import argparse
 import sys
 
-from cheroot import wsgi
 from keystoneauth1 import session as ks_session
 from keystoneauth1 import token_endpoint
 from novaclient import client as nova_client
+import waitress
 
 SERVER_ID = 'bare-server-0'
 
@@ -45,14 +45,9 @@ def main(argv=None):
     parser.add_argument('--token', required=True)
     parser.add_argument('--microversion', default='2.1')
     args = parser.parse_args(argv)
-    server = wsgi.Server((args.host, args.port),
-                         make_app(args.nova_url, args.token,
-                                  args.microversion),
-                         numthreads=args.threads, server_name='bare-app')
-    try:
-        server.start()
-    except KeyboardInterrupt:
-        server.stop()
+    waitress.serve(make_app(args.nova_url, args.token, args.microversion),
+                   host=args.host, port=args.port, threads=args.threads,
+                   ident='bare-app', _quiet=True)
     return 0
 
 

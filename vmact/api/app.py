@@ -14,6 +14,7 @@ import webob.dec
 from vmact.api.middleware import sp_agent
 from vmact.api import request
 from vmact.api import results
+from vmact.api import waiting
 from vmact.backends import base
 from vmact import conf as vmact_conf
 from vmact import context
@@ -33,6 +34,7 @@ class VmActApp(object):
 
     def __init__(self, conf):
         self.conf = conf
+        self.waiting = waiting.from_conf(conf)
 
     @webob.dec.wsgify
     def __call__(self, req):
@@ -57,13 +59,20 @@ class VmActApp(object):
             return results.error_response(e.code, e.msg)
 
     def act(self, req, route, ctx, backend):
-        body = request.parse_body(req.body)
+        request.check_act_query(request.query_params(req))
+        body = request.parse_body(read_body(req))
         parsed = request.act_request(route, body,
                                      self.conf.api.max_servers_per_request,
                                      self.conf.api.max_wait)
         target, action = parsed.target, parsed.action
         policy.authorize(ctx, RULE_BY_ACTION[action.name], target.tenant_id)
-        outcomes = backend.act(ctx, target, action)
+        try:
+            with self.waiting.slot(action.wait):
+                outcomes = backend.act(ctx, target, action)
+        except waiting.TooManyWaiting as e:
+            response = results.error_response(e.code, e.msg)
+            response.retry_after = e.retry_after
+            return response
         for outcome in outcomes:
             LOG.info('audit: request_id=%(req)s user=%(user)s '
                      'project=%(project)s agent=%(agent)s region=%(region)s '
@@ -82,6 +91,23 @@ class VmActApp(object):
                                       self.conf.api.max_servers_per_request)
         policy.authorize(ctx, vm_act_policies.SHOW, target.tenant_id)
         return results.status_response(backend.show(ctx, target))
+
+
+def read_body(req):
+    """The request body; a 400 when the client did not send all of it.
+
+    webob raises DisconnectionError (an OSError) for a body shorter than
+    its Content-Length, mod_wsgi OSError when Apache's read fails (client
+    gone, or too slow for mod_reqtimeout).
+    """
+    try:
+        return req.body
+    except OSError as e:
+        LOG.warning('Request body unreadable, answered 400: %s',
+                    exception.quote(str(e), 200))
+        raise exception.BadRequest('The request body could not be read '
+                                   'whole: the client sent less than its '
+                                   'Content-Length, or too slowly.')
 
 
 def app_factory(global_conf, **local_conf):

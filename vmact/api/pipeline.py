@@ -3,15 +3,22 @@
 ``urlmap_factory`` sends ``/healthcheck`` to its app and every other path
 to the API. ``pipeline_factory`` picks the pipeline named by
 ``[api] auth_strategy`` from the composite section of api-paste.ini, as
-Nova's api-paste.ini once did. ``load_app`` finds api-paste.ini and loads
-it.
+Nova's api-paste.ini once did. ``load_app`` finds api-paste.ini (beside
+the configuration, else the one vmact's installation put on disk) and
+loads it.
 """
 
+from importlib import metadata as importlib_metadata
+import os
+
 from oslo_config import cfg
+from oslo_log import log as logging
 from paste import deploy
 
 from vmact import conf as vmact_conf
 from vmact import exception
+
+LOG = logging.getLogger(__name__)
 
 
 class URLMap(object):
@@ -57,10 +64,57 @@ def pipeline_factory(loader, global_conf, **local_conf):
     return app
 
 
+def installed_paste_config(name, distribution=None):
+    """The file called ``name`` that vmact's own installation put on disk.
+
+    pip installs ``data_files`` (``etc/vmact/api-paste.ini``) under the
+    install scheme's data directory: ``<venv>/etc/vmact`` in a
+    virtualenv, ``~/.local/etc/vmact`` with ``--user``,
+    ``/usr/local/etc/vmact`` for Debian's system pip, ``<dir>/etc/vmact``
+    with ``--target``. The distribution's RECORD says where, relative to
+    site-packages, so ask it rather than guess from ``sys.prefix``;
+    ``--target`` moves the files after writing RECORD, so its
+    ``<dir>/etc/vmact`` is tried last. None when vmact is not installed
+    that way (a source checkout, an editable install).
+    """
+    try:
+        distribution = distribution or importlib_metadata.distribution(
+            'vmact')
+    except importlib_metadata.PackageNotFoundError:
+        return None
+    candidates = [distribution.locate_file(record)
+                  for record in distribution.files or ()
+                  if record.parts[-3:] == ('etc', 'vmact', name)]
+    candidates.append(os.path.join(str(distribution.locate_file('')),
+                                   'etc', 'vmact', name))
+    for candidate in candidates:
+        path = os.path.abspath(str(candidate))
+        if os.path.isfile(path):
+            return path
+    return None
+
+
+def find_paste_config(conf):
+    """Where ``[api] api_paste_config`` is, or None.
+
+    A relative name is looked up as oslo.config looks up files beside the
+    configuration (``--config-dir``, the config files' directories,
+    ``~/.vmact``, ``~``, ``/etc/vmact``, ``/etc``), then in vmact's own
+    installation, so an installed vmact works with a config file alone
+    and an operator's copy still wins.
+    """
+    name = conf.api.api_paste_config
+    path = conf.find_file(name)
+    if path is None and not os.path.isabs(name):
+        path = installed_paste_config(name)
+    return path
+
+
 def load_app(conf=None, name='main'):
     """Load the WSGI application from ``[api] api_paste_config``."""
     conf = conf or vmact_conf.CONF
-    path = conf.find_file(conf.api.api_paste_config)
+    path = find_paste_config(conf)
     if path is None:
         raise cfg.ConfigFilesNotFoundError([conf.api.api_paste_config])
+    LOG.info('Loading the pipeline from %s', path)
     return deploy.loadapp('config:%s' % path, name=name)

@@ -66,7 +66,19 @@ def route(path):
 
 
 def wsgi_path(environ):
-    """PATH_INFO as text; WSGI hands it over as latin-1 decoded bytes."""
+    """PATH_INFO as text; WSGI hands it over as latin-1 decoded bytes.
+
+    A raw ``#`` in the request target is a 400: waitress and Apache drop
+    it and what follows from PATH_INFO, which would leave a truncated
+    server ID to act on. The target as sent is in REQUEST_URI (waitress,
+    mod_wsgi) or RAW_URI (gunicorn).
+    """
+    target = environ.get('REQUEST_URI', environ.get('RAW_URI', ''))
+    if '#' in target:
+        raise exception.BadRequest(
+            'The request target %s contains a raw "#"; send it '
+            'percent-encoded (%%23), or leave the fragment out.'
+            % quote(target))
     try:
         return environ.get('PATH_INFO', '').encode('latin-1').decode('utf-8')
     except UnicodeError:
@@ -137,6 +149,14 @@ def query_params(req):
         return req.GET
     except UnicodeError:
         raise exception.BadRequest('The query string is not valid UTF-8.')
+
+
+def check_act_query(params):
+    """An action takes no query parameter: each one is a 400 naming it."""
+    if params:
+        raise exception.BadRequest('Unknown query parameter %s; an action '
+                                   'takes none (its options go in the '
+                                   'body).' % quote(next(iter(params))))
 
 
 def show_request(route_, params, max_servers):

@@ -1,4 +1,4 @@
-"""``vmact-api``: serve vmact with cheroot's threaded HTTP server.
+"""``vmact-api``: serve vmact with waitress (:mod:`vmact.server`).
 
 For development and small deployments; production runs the same
 application under Apache mod_wsgi (:mod:`vmact.wsgi`).
@@ -6,30 +6,21 @@ application under Apache mod_wsgi (:mod:`vmact.wsgi`).
 
 import signal
 import sys
-import threading
-import time
 
-from cheroot import wsgi
 from oslo_log import log as logging
 
 from vmact.api import pipeline
 from vmact import conf as vmact_conf
 from vmact import exception
+from vmact import server as vmact_server
 from vmact import service
 
 LOG = logging.getLogger(__name__)
 
 
 def build_server(conf):
-    """The cheroot server for ``conf``'s host, port and thread count."""
-    server = wsgi.Server((conf.api.host, conf.api.port),
-                         pipeline.load_app(conf),
-                         numthreads=conf.api.server_threads,
-                         request_queue_size=conf.api.backlog,
-                         server_name='vmact-api')
-    server.shutdown_timeout = conf.api.shutdown_timeout
-    server.keep_alive_conn_limit = conf.api.keepalive_connections
-    return server
+    """The server for ``conf``'s address, threads and limits."""
+    return vmact_server.build(conf, pipeline.load_app(conf))
 
 
 def main(argv=None):
@@ -40,30 +31,17 @@ def main(argv=None):
     except exception.ConfigError as e:
         sys.stderr.write('vmact-api: configuration error: %s\n' % e)
         return 2
-    stoppers = []
-
-    def _stop_once_serving():
-        while not server.ready:
-            time.sleep(0.05)
-        server.stop()
 
     def _stop(signum, frame):
-        # cheroot's stop() joins the worker threads, which must not happen
-        # inside a signal handler, and is a no-op until start() is ready.
         LOG.info('Signal %d: finishing requests in flight, then stopping',
                  signum)
-        if not stoppers:
-            stoppers.append(threading.Thread(target=_stop_once_serving,
-                                             name='stopper', daemon=True))
-            stoppers[0].start()
+        server.stop()
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    LOG.info('vmact-api serving on http://%s:%d', conf.api.host,
-             conf.api.port)
-    server.start()
-    for stopper in stoppers:
-        stopper.join()
+    LOG.info('vmact-api serving on http://%s:%s', server.effective_host,
+             server.effective_port)
+    server.serve(conf.api.shutdown_timeout)
     LOG.info('vmact-api stopped')
     return 0
 

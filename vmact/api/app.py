@@ -68,7 +68,8 @@ class VmActApp(object):
         policy.authorize(ctx, RULE_BY_ACTION[action.name], target.tenant_id)
         try:
             with self.waiting.slot(action.wait):
-                outcomes = backend.act(ctx, target, action)
+                outcomes = backend.wait(ctx, target, action,
+                                        backend.act(ctx, target, action))
         except waiting.TooManyWaiting as e:
             response = results.error_response(e.code, e.msg)
             response.retry_after = e.retry_after

@@ -1,15 +1,31 @@
-"""The one small interface every backend driver implements.
+"""What a backend driver implements: ``show`` and ``act``.
 
-A driver serves one agent (one ``Sp-Agent`` value). It does two things for
-a list of servers of one tenant in one region: ``show`` their state and
-``send`` one action to each. Both return one :class:`Outcome` per server,
-in request order, and never raise for a single server's failure: only
-errors that concern the whole request (unknown region, identity service
-down) are raised, as :class:`vmact.exception.VmactError`.
+A driver serves one agent (one ``Sp-Agent`` value) and is handed the
+servers of one tenant in one region (a :class:`Target`, servers distinct
+and in request order). Subclass :class:`Backend` and implement:
 
-``act`` builds the contract's ``only_if_needed`` and ``wait`` extensions on
-top of those two calls, so every driver gets them; a driver may override it
-when it can do better.
+``show(context, target)``
+    Read each server. Return one :class:`Outcome` per server, in
+    ``target.servers`` order: 200 with its :class:`ServerState`, or the
+    failure (404 for a server that is missing or not the tenant's, both
+    worded alike, so no one learns of others' servers).
+
+``act(context, target, action)``
+    Send ``action`` once to each server and return one Outcome per
+    server, in order: 202 when the cloud accepted it, else the failure
+    (409 for a state that does not allow it, ...). With
+    ``action.only_if_needed``, read each server first and pass the read
+    to :func:`instead_of_sending`: when it returns an Outcome, report
+    that and send nothing. Do not wait: the caller runs :meth:`wait`.
+
+Neither raises for one server's failure; only errors of the whole
+request (unknown region, identity service down) are raised, as
+:class:`vmact.exception.VmactError`. A driver that calls a service bounds
+its calls by the agent's ``request_deadline``
+(:mod:`vmact.backends.fanout` runs one call per server under it,
+:mod:`vmact.backends.http` cuts HTTP timeouts to it). A driver that finds
+one server under several IDs reports the others with
+:meth:`Outcome.for_other_id`. ``list_opts`` names the driver's options.
 """
 
 import abc
@@ -81,10 +97,24 @@ class Outcome:
     code: int
     msg: str = ''
     state: typing.Optional[ServerState] = None
+    #: Set by :meth:`for_other_id`: the ID this outcome is a copy of.
+    same_as: typing.Optional[str] = None
 
     @property
     def ok(self):
         return 200 <= self.code < 300
+
+    def for_other_id(self, server_id):
+        """This outcome for ``server_id``, another ID of the same server.
+
+        Nothing was sent under that ID: an accepted action (202) is
+        reported as 200, any other outcome as it is, naming this one.
+        """
+        msg = 'Same server as %s' % self.server
+        if self.msg:
+            msg = '%s: %s' % (msg, self.msg)
+        code = 200 if self.code == 202 else self.code
+        return Outcome(server_id, code, msg, self.state, same_as=self.server)
 
 
 class Backend(metaclass=abc.ABCMeta):
@@ -107,68 +137,44 @@ class Backend(metaclass=abc.ABCMeta):
 
     @abc.abstractmethod
     def show(self, context, target):
-        """Return one Outcome per server of ``target``, with its state."""
+        """One Outcome per server of ``target``: 200 with its state."""
 
     @abc.abstractmethod
-    def send(self, context, target, action, verified=frozenset()):
-        """Send ``action`` once to each server of ``target``.
-
-        :param verified: servers already shown to belong to
-            ``target.tenant_id`` in this request (by ``show``), which the
-            driver need not check again.
-        :returns: one Outcome per server: 202 when accepted.
-        """
-
     def act(self, context, target, action):
-        """Apply ``action`` with the contract's extensions.
+        """Send ``action`` once to each server; one Outcome per server.
 
-        ``only_if_needed``: read the states first and report servers
-        already in the target state as done (200) without a call.
-        ``wait``: follow accepted servers until the target state, ERROR or
-        the time runs out.
+        202 when accepted; :func:`instead_of_sending` decides for servers
+        read first (``only_if_needed``).
         """
-        outcomes = {}
-        verified = frozenset()
-        todo = target.servers
-        if action.only_if_needed:
-            for shown in self.show(context, target):
-                if not shown.ok:
-                    outcomes[shown.server] = shown
-                elif settled_in(shown.state, action.target_status):
-                    outcomes[shown.server] = Outcome(
-                        shown.server, 200, 'already %s' % shown.state.status,
-                        shown.state)
-            todo = tuple(s for s in target.servers if s not in outcomes)
-            verified = frozenset(todo)
-        if todo:
-            sent = self.send(context, dataclasses.replace(
-                target, servers=todo), action, verified=verified)
-            outcomes.update((o.server, o) for o in sent)
-        return self.follow(context, target, action, outcomes)
 
-    def follow(self, context, target, action, outcomes):
-        """The outcomes in request order, after ``wait`` if asked.
+    def wait(self, context, target, action, outcomes):
+        """``outcomes`` of :meth:`act`, after ``action.wait`` if asked.
 
-        :param outcomes: {server: Outcome} of the action; with
-            ``action.wait`` the servers it accepted (202) are followed by
-            :meth:`wait_for` and their outcomes replaced.
+        Servers accepted (202) are read with :meth:`show`, only those
+        still pending, at an interval that doubles from ``poll_interval``
+        up to ``poll_max_interval``, until each reaches the target state
+        (200), goes to ERROR (502), can no longer be read (its 4xx) or
+        ``action.wait`` seconds pass (504 naming its last state). Other
+        IDs of a followed server (``same_as``) get its new outcome.
         """
-        accepted = tuple(s for s in target.servers
-                         if outcomes[s].code == 202)
-        if action.wait and accepted:
-            waited = self.wait_for(context, dataclasses.replace(
-                target, servers=accepted), action)
-            outcomes.update((o.server, o) for o in waited)
-        return [outcomes[s] for s in target.servers]
+        accepted = tuple(o.server for o in outcomes if o.code == 202)
+        if not (action.wait and accepted):
+            return outcomes
+        settled = {o.server: o for o in self._follow(
+            context, dataclasses.replace(target, servers=accepted), action)}
+        result = []
+        for outcome in outcomes:
+            followed = settled.get(outcome.same_as or outcome.server)
+            if followed is None:
+                result.append(outcome)
+            elif outcome.same_as:
+                result.append(followed.for_other_id(outcome.server))
+            else:
+                result.append(followed)
+        return result
 
-    def wait_for(self, context, target, action):
-        """Poll ``target``'s servers until they settle; yield outcomes.
-
-        Polls only the servers still pending, with an interval that
-        doubles from ``poll_interval`` up to ``poll_max_interval``, and
-        stops at ``action.wait`` seconds: at most
-        ``wait / poll_interval`` rounds, far fewer with the back-off.
-        """
+    def _follow(self, context, target, action):
+        """Poll ``target``'s servers until they settle; yield outcomes."""
         deadline = time.monotonic() + action.wait
         interval = self.opts.poll_interval
         pending = dict.fromkeys(target.servers)
@@ -182,8 +188,7 @@ class Backend(metaclass=abc.ABCMeta):
                 target, servers=tuple(pending)))
             for outcome in shown:
                 if outcome.ok:
-                    pending[outcome.server] = outcome.state
-                    state = outcome.state
+                    pending[outcome.server] = state = outcome.state
                     if settled_in(state, action.target_status):
                         del pending[outcome.server]
                         yield Outcome(outcome.server, 200,
@@ -201,7 +206,26 @@ class Backend(metaclass=abc.ABCMeta):
                 state)
 
 
+def instead_of_sending(action, shown):
+    """What to report for a server read before ``action``, or None.
+
+    :param shown: the server's Outcome as :meth:`Backend.show` reads it.
+    :returns: None when ``action`` must be sent; else the Outcome to
+        report without sending: the failed read as it is, or with
+        ``only_if_needed`` a server already settled in the target state
+        (200, "already <STATUS>").
+    """
+    if not shown.ok:
+        return shown
+    if action.only_if_needed and settled_in(shown.state,
+                                            action.target_status):
+        return Outcome(shown.server, 200, 'already %s' % shown.state.status,
+                       shown.state)
+    return None
+
+
 def settled_in(state, status):
+    """``state`` is ``status`` with no task in progress."""
     return state.status == status and not state.task_state
 
 

@@ -16,6 +16,7 @@ one of another tenant) is a 404. An accepted action shows its task state
 settles, so ``wait`` and the status read show real progress.
 """
 
+import dataclasses
 import threading
 import time
 
@@ -124,7 +125,24 @@ class SimulatorBackend(base.Backend):
                                              state=server.state()))
         return outcomes
 
-    def send(self, context, target, action, verified=frozenset()):
+    def act(self, context, target, action):
+        if not action.only_if_needed:
+            return self.send(context, target, action)
+        spared = [base.instead_of_sending(action, shown)
+                  for shown in self.show(context, target)]
+        todo = tuple(server for server, outcome
+                     in zip(target.servers, spared) if outcome is None)
+        sent = iter(self.send(context, dataclasses.replace(
+            target, servers=todo), action) if todo else ())
+        return [next(sent) if outcome is None else outcome
+                for outcome in spared]
+
+    def send(self, context, target, action):
+        """Apply ``action`` to each server of ``target`` under Nova's rules.
+
+        No extension: :meth:`act` reads the servers first for
+        ``only_if_needed`` and sends only those that need it.
+        """
         self._check_region(target.region)
         rule = RULES[action.name if action.name != base.REBOOT
                      else (action.name, action.reboot_type)]

@@ -88,8 +88,3 @@ def list_opts():
 def list_sample_opts(auth_type='password'):
     """list_opts() plus one auth plugin's options, for a sample config."""
     return list_opts() + ks_loading.get_auth_plugin_conf_options(auth_type)
-
-
-def register_opts(conf, group):
-    """Register the options of list_opts() in ``group``."""
-    conf.register_opts(list_opts(), group=group)

@@ -25,6 +25,7 @@ import requests
 from requests_mock.contrib import fixture as rm_fixture
 
 from vmact.backends import base
+from vmact.backends import http
 from vmact.backends import nova
 from vmact.conf import agent as agent_conf
 from vmact import context as vmact_context
@@ -112,7 +113,7 @@ class InFlight(fixtures.Fixture):
         self.peak = 0
 
     def _setUp(self):
-        original = nova.PooledHTTPSession.request
+        original = http.PooledHTTPSession.request
 
         def request(session, method, url, **kwargs):
             with self.lock:
@@ -126,7 +127,7 @@ class InFlight(fixtures.Fixture):
                     self.now -= 1
 
         self.useFixture(fixtures.MonkeyPatch(
-            'vmact.backends.nova.PooledHTTPSession.request', request))
+            'vmact.backends.http.PooledHTTPSession.request', request))
 
 
 class NovaTestCase(oslotest_base.BaseTestCase):
@@ -180,6 +181,12 @@ class NovaTestCase(oslotest_base.BaseTestCase):
                 'GET', '%s/servers/%s' % (url, server), responses)
         return self.http.register_uri(
             'GET', '%s/servers/%s' % (url, server), **response)
+
+    def act_and_wait(self, target, action):
+        """act, then wait, as the app runs them, as the tenant's member."""
+        backend, ctx = self.backend(), self.user_context()
+        return backend.wait(ctx, target, action,
+                            backend.act(ctx, target, action))
 
     def forget_calls(self):
         del self.http.request_history[:]
@@ -240,8 +247,8 @@ class TokenModeTest(NovaTestCase):
         self.on_action('s1')
         for action, body in cases:
             self.forget_calls()
-            [outcome] = backend.send(self.user_context(), self.target('s1'),
-                                     action)
+            [outcome] = backend.act(self.user_context(), self.target('s1'),
+                                    action)
             self.assertEqual(202, outcome.code)
             [call] = self.http.request_history
             self.assertEqual(body, call.json())
@@ -249,14 +256,14 @@ class TokenModeTest(NovaTestCase):
     def test_microversion_is_configurable(self):
         self.set(microversion='2.96')
         self.on_action('s1')
-        self.backend().send(self.user_context(), self.target('s1'), STOP)
+        self.backend().act(self.user_context(), self.target('s1'), STOP)
         [call] = self.http.request_history
         self.assertEqual('compute 2.96', call.headers['OpenStack-API-Version'])
         self.assertEqual('2.96', call.headers['X-OpenStack-Nova-API-Version'])
 
     def test_region_picks_its_endpoint_from_the_catalog(self):
         self.on_action('s1', url=NOVA_TWO)
-        [outcome] = self.backend().send(
+        [outcome] = self.backend().act(
             self.user_context(), self.target('s1', region='RegionTwo'), STOP)
         self.assertEqual(202, outcome.code)
         [call] = self.http.request_history
@@ -265,8 +272,8 @@ class TokenModeTest(NovaTestCase):
     def test_interface_is_configurable(self):
         self.set(interface='internal')
         self.on_action('s1', url=NOVA_ONE_INTERNAL)
-        [outcome] = self.backend().send(self.user_context(),
-                                        self.target('s1'), STOP)
+        [outcome] = self.backend().act(self.user_context(),
+                                       self.target('s1'), STOP)
         self.assertEqual(202, outcome.code)
         [call] = self.http.request_history
         self.assertEqual('nova-one.internal', call.hostname)
@@ -274,7 +281,7 @@ class TokenModeTest(NovaTestCase):
     def test_unknown_region_names_it_and_the_compute_regions(self):
         for region in ('RegionThree', 'Nowhere'):
             e = self.assertRaises(
-                exception.UnknownRegion, self.backend().send,
+                exception.UnknownRegion, self.backend().act,
                 self.user_context(), self.target('s1', region=region), STOP)
             self.assertEqual(400, e.code)
             self.assertEqual('Unknown region "%s"; known regions: '
@@ -316,8 +323,8 @@ class TokenModeTest(NovaTestCase):
         msg = ("Cannot 'stop' instance s1 while it is in vm_state "
                "stopped")
         self.on_action('s1', status_code=409, json=nova_error(409, msg))
-        [outcome] = self.backend().send(self.user_context(),
-                                        self.target('s1'), STOP)
+        [outcome] = self.backend().act(self.user_context(),
+                                       self.target('s1'), STOP)
         self.assertEqual((409, msg), (outcome.code, outcome.msg))
 
     def test_transport_failures_are_not_retried(self):
@@ -329,7 +336,7 @@ class TokenModeTest(NovaTestCase):
             for error, code in cases:
                 self.forget_calls()
                 self.on_action('s1', exc=error)
-                [outcome] = self.backend().send(
+                [outcome] = self.backend().act(
                     self.user_context(), self.target('s1'), action)
                 self.assertEqual(code, outcome.code, outcome.msg)
                 self.assertEqual(1, len(self.http.request_history))
@@ -339,7 +346,7 @@ class TokenModeTest(NovaTestCase):
             self.forget_calls()
             self.on_action('s1', status_code=status,
                            json=nova_error(status, 'no'))
-            self.backend().send(self.user_context(), self.target('s1'), HARD)
+            self.backend().act(self.user_context(), self.target('s1'), HARD)
             self.assertEqual(1, len(self.http.request_history), status)
 
     def test_novaclient_is_built_without_retries(self):
@@ -347,7 +354,7 @@ class TokenModeTest(NovaTestCase):
         with mock.patch.object(nova.nova_client, 'Client',
                                wraps=nova.nova_client.Client) as client:
             self.on_action('s1')
-            backend.send(self.user_context(), self.target('s1'), HARD)
+            backend.act(self.user_context(), self.target('s1'), HARD)
         kwargs = client.call_args.kwargs
         self.assertEqual(0, kwargs['connect_retries'])
         self.assertEqual(0, kwargs['status_code_retries'])
@@ -367,8 +374,8 @@ class TokenModeTest(NovaTestCase):
 
     def test_member_of_the_tenant_is_not_owner_checked(self):
         self.on_action('s1')
-        self.backend().send(self.user_context(roles=('member',)),
-                            self.target('s1'), STOP)
+        self.backend().act(self.user_context(roles=('member',)),
+                           self.target('s1'), STOP)
         self.assertEqual(['POST'],
                          [c.method for c in self.http.request_history])
 
@@ -398,14 +405,14 @@ class TokenModeTest(NovaTestCase):
         self.on_get('foreign', json=server_body('foreign', OTHER_TENANT))
         action = self.on_action('foreign')
         ctx = self.user_context(project_id=OTHER_TENANT, roles=('member',))
-        [outcome] = self.backend().send(ctx, self.target('foreign'), STOP)
+        [outcome] = self.backend().act(ctx, self.target('foreign'), STOP)
         self.assertEqual(404, outcome.code)
         self.assertFalse(action.called)
 
     def test_admin_in_its_own_project_checks_ownership(self):
         self.on_get('foreign', json=server_body('foreign', OTHER_TENANT))
         action = self.on_action('foreign')
-        [outcome] = self.backend().send(
+        [outcome] = self.backend().act(
             self.user_context(roles=('Admin', 'member')),
             self.target('foreign'), HARD)
         self.assertEqual(404, outcome.code)
@@ -416,7 +423,7 @@ class TokenModeTest(NovaTestCase):
         self.on_get('foreign', json=server_body('foreign', OTHER_TENANT))
         action = self.on_action('foreign')
         ctx = self.user_context(roles=('cloud_admin',))
-        [outcome] = self.backend().send(ctx, self.target('foreign'), STOP)
+        [outcome] = self.backend().act(ctx, self.target('foreign'), STOP)
         self.assertEqual(404, outcome.code)
         self.assertFalse(action.called)
 
@@ -425,22 +432,25 @@ class TokenModeTest(NovaTestCase):
                     json=nova_error(404, 'Instance gone could not be found.'))
         action = self.on_action('gone')
         ctx = self.user_context(project_id=OTHER_TENANT, roles=('admin',))
-        [outcome] = self.backend().send(ctx, self.target('gone'), STOP)
+        [outcome] = self.backend().act(ctx, self.target('gone'), STOP)
         self.assertEqual((404, 'Instance gone could not be found.'),
                          (outcome.code, outcome.msg))
         self.assertFalse(action.called)
 
-    def test_verified_servers_are_not_read_again(self):
-        self.on_get('s1')
-        self.on_action('s1')
-        self.on_action('s2')
+    def test_ownership_is_decided_once_per_request(self):
+        """One decision serves every server of a request and its log."""
+        for server in ('s1', 's2', 's3'):
+            self.on_get(server)
+            self.on_action(server)
+        backend = self.backend()
         ctx = self.user_context(project_id=OTHER_TENANT, roles=('admin',))
-        self.backend().send(ctx, self.target('s1', 's2'), STOP,
-                            verified=frozenset(['s2']))
-        self.assertEqual(
-            [('GET', '/v2.1/servers/s1')],
-            [(c.method, c.path) for c in self.calls(method='GET')])
-        self.assertEqual(2, len(self.calls(method='POST')))
+        with mock.patch.object(backend, '_must_check_owner',
+                               wraps=backend._must_check_owner) as decide:
+            backend.act(ctx, self.target('s1', 's2', 's3'), STOP)
+            backend.show(ctx, self.target('s1', 's2'))
+        self.assertEqual(2, decide.call_count)
+        self.assertEqual(5, len(self.calls(method='GET')))
+        self.assertEqual(3, len(self.calls(method='POST')))
 
     def test_show_reads_states_and_names_power_states(self):
         states = {'p0': ('BUILD', 'spawning', 0, 'pending'),
@@ -510,8 +520,7 @@ class TokenModeTest(NovaTestCase):
         self.on_get('s2', json=server_body('s2', status='ERROR'))
         action = base.Action(base.START, wait=5)
 
-        outcomes = self.backend().act(self.user_context(),
-                                      self.target('s1', 's2', 'bad'), action)
+        outcomes = self.act_and_wait(self.target('s1', 's2', 'bad'), action)
 
         self.assertOutcomes({'s1': 200, 's2': 502, 'bad': 409}, outcomes)
         self.assertEqual('reached ACTIVE', outcomes[0].msg)
@@ -526,8 +535,7 @@ class TokenModeTest(NovaTestCase):
         action = base.Action(base.START, wait=0.2)
 
         started = time.monotonic()
-        [outcome] = self.backend().act(self.user_context(),
-                                       self.target('s1'), action)
+        [outcome] = self.act_and_wait(self.target('s1'), action)
         elapsed = time.monotonic() - started
 
         self.assertEqual(504, outcome.code)
@@ -563,12 +571,12 @@ class TokenModeTest(NovaTestCase):
     def test_calls_carry_the_timeouts_cut_to_the_deadline(self):
         self.set(connect_timeout=2.5, read_timeout=12.0, request_deadline=30)
         self.on_action('s1')
-        self.backend().send(self.user_context(), self.target('s1'), STOP)
+        self.backend().act(self.user_context(), self.target('s1'), STOP)
         self.assertEqual((2.5, 12.0), self.http.request_history[0].timeout)
 
         self.set(request_deadline=1.0)
         self.forget_calls()
-        self.backend().send(self.user_context(), self.target('s1'), STOP)
+        self.backend().act(self.user_context(), self.target('s1'), STOP)
         connect, read = self.http.request_history[0].timeout
         self.assertLessEqual(connect, 1.0)
         self.assertLessEqual(read, 1.0)
@@ -623,7 +631,7 @@ class TokenModeTest(NovaTestCase):
             self.assertEqual(50, adapter._pool_maxsize)
             self.assertIsInstance(adapter, ks_session.TCPKeepAliveAdapter)
         self.assertIs(backend.http, backend.session.session)
-        self.assertEqual(50, backend.pool._max_workers)
+        self.assertEqual(50, backend.fanout.pool._max_workers)
 
     def test_requests_share_the_agent_session_and_pool(self):
         backend = self.backend()
@@ -632,8 +640,8 @@ class TokenModeTest(NovaTestCase):
         self.on_action('s1')
         with mock.patch.object(nova.nova_client, 'Client',
                                wraps=nova.nova_client.Client) as client:
-            backend.send(self.user_context(), self.target('s1'), STOP)
-            backend.send(self.user_context(), self.target('s1'), START)
+            backend.act(self.user_context(), self.target('s1'), STOP)
+            backend.act(self.user_context(), self.target('s1'), START)
         first, second = client.call_args_list
         self.assertIs(session, first.kwargs['session'])
         self.assertIs(session, second.kwargs['session'])
@@ -652,7 +660,7 @@ class TokenModeTest(NovaTestCase):
         self.on_action('s1', text=record)
         self.on_action('s2', text=record)
         ctx = self.user_context()
-        self.backend().send(ctx, self.target('s1', 's2'), STOP)
+        self.backend().act(ctx, self.target('s1', 's2'), STOP)
         self.assertEqual([ctx, ctx], seen)
 
     def test_middleware_service_token_is_forwarded_without_keystone(self):
@@ -668,7 +676,7 @@ class TokenModeTest(NovaTestCase):
         self.on_action('s1')
         self.forget_calls()
 
-        self.backend().send(ctx, self.target('s1'), STOP)
+        self.backend().act(ctx, self.target('s1'), STOP)
 
         [call] = self.http.request_history
         self.assertEqual(USER_TOKEN, call.headers['X-Auth-Token'])
@@ -677,7 +685,7 @@ class TokenModeTest(NovaTestCase):
     def test_no_token_plugin_is_unauthorized(self):
         ctx = self.user_context()
         ctx.auth_plugin = None
-        self.assertRaises(exception.Unauthorized, self.backend().send,
+        self.assertRaises(exception.Unauthorized, self.backend().act,
                           ctx, self.target('s1'), STOP)
         self.assertEqual([], self.http.request_history)
 
@@ -817,7 +825,7 @@ class ServerIdTest(NovaTestCase):
     def test_a_failure_is_the_same_for_every_spelling(self):
         self.on_action(self.lower, status_code=409,
                        json=nova_error(409, 'locked'))
-        outcomes = self.backend().send(
+        outcomes = self.backend().act(
             self.user_context(), self.target(self.lower, self.upper), STOP)
         self.assertOutcomes({self.lower: 409, self.upper: 409}, outcomes)
         self.assertEqual('Same server as %s: locked' % self.lower,
@@ -842,9 +850,8 @@ class ServerIdTest(NovaTestCase):
                                  power_state=1)}])
         action = base.Action(base.START, wait=5)
 
-        outcomes = self.backend().act(self.user_context(),
-                                      self.target(self.lower, self.upper),
-                                      action)
+        outcomes = self.act_and_wait(self.target(self.lower, self.upper),
+                                     action)
 
         self.assertOutcomes({self.lower: 200, self.upper: 200}, outcomes)
         self.assertEqual('reached ACTIVE', outcomes[0].msg)
@@ -859,8 +866,8 @@ class ServerIdTest(NovaTestCase):
         servers = (self.lower, hex_form, 'vm-a', 'VM-A')
         for server in servers:
             self.on_action(server)
-        outcomes = self.backend().send(self.user_context(),
-                                       self.target(*servers), STOP)
+        outcomes = self.backend().act(self.user_context(),
+                                      self.target(*servers), STOP)
         self.assertOutcomes({s: 202 for s in servers}, outcomes)
         self.assertEqual(len(servers), len(self.nova_calls()))
 
@@ -987,14 +994,14 @@ class ServiceModeTest(NovaTestCase):
         self.on_action('s1', status_code=401,
                        json=nova_error(401, 'The request you have made '
                                             'requires authentication.'))
-        [outcome] = backend.send(self.user_context(), self.target('s1'),
-                                 STOP)
+        [outcome] = backend.act(self.user_context(), self.target('s1'),
+                                STOP)
         self.assertEqual(401, outcome.code)
         self.assertEqual(1, len(self.calls('POST', 'nova-one.test')))
         self.assertEqual(1, self.auth.call_count)
 
         self.on_action('s1')
-        backend.send(self.user_context(), self.target('s1'), STOP)
+        backend.act(self.user_context(), self.target('s1'), STOP)
         self.assertEqual(2, self.auth.call_count)
 
     def test_expiring_token_is_refreshed_once(self):
@@ -1011,8 +1018,8 @@ class ServiceModeTest(NovaTestCase):
         self.on_get('s2')
         self.on_action('s2')
 
-        self.backend().send(self.user_context(), self.target('s1', 's2'),
-                            STOP)
+        self.backend().act(self.user_context(), self.target('s1', 's2'),
+                           STOP)
 
         self.assertEqual(2, len(self.calls('POST', 'keystone.test')))
         self.assertEqual({'new'}, {c.headers['X-Auth-Token']
@@ -1021,7 +1028,7 @@ class ServiceModeTest(NovaTestCase):
     def test_keystone_unreachable_fails_the_request(self):
         self.http.post(KEYSTONE + '/auth/tokens',
                        exc=requests.exceptions.ConnectionError)
-        self.assertRaises(exception.BackendUnavailable, self.backend().send,
+        self.assertRaises(exception.BackendUnavailable, self.backend().act,
                           self.user_context(), self.target('s1'), STOP)
         self.assertEqual([], self.nova_calls())
 
@@ -1034,7 +1041,7 @@ class ServiceModeTest(NovaTestCase):
     def test_refused_credentials_are_a_502_without_the_password(self):
         self.http.post(KEYSTONE + '/auth/tokens', status_code=401,
                        json={'error': {'code': 401, 'message': 'bad'}})
-        e = self.assertRaises(exception.BackendError, self.backend().send,
+        e = self.assertRaises(exception.BackendError, self.backend().act,
                               self.user_context(), self.target('s1'), STOP)
         self.assertEqual(502, e.code)
         self.assertIn(AGENT, e.msg)
@@ -1042,7 +1049,7 @@ class ServiceModeTest(NovaTestCase):
         self.assertEqual([], self.nova_calls())
 
     def test_unknown_region_in_the_service_catalog(self):
-        e = self.assertRaises(exception.UnknownRegion, self.backend().send,
+        e = self.assertRaises(exception.UnknownRegion, self.backend().act,
                               self.user_context(),
                               self.target('s1', region='RegionThree'), STOP)
         self.assertEqual(['RegionOne', 'RegionTwo'], e.known)
@@ -1060,8 +1067,8 @@ class ServiceModeApplicationCredentialTest(ServiceModeTest):
         self.on_get('s1')
         self.on_action('s1')
         backend = self.backend()
-        backend.send(self.user_context(), self.target('s1'), STOP)
-        backend.send(self.user_context(), self.target('s1'), STOP)
+        backend.act(self.user_context(), self.target('s1'), STOP)
+        backend.act(self.user_context(), self.target('s1'), STOP)
         self.assertEqual(1, len(self.keystone_calls()))
         login = json.loads(self.keystone_calls()[0].text)
         self.assertEqual(['application_credential'],
@@ -1096,35 +1103,9 @@ class ServiceModeGenericPasswordTest(ServiceModeTest):
         self.on_get('s1')
         self.on_action('s1')
         backend = self.backend()
-        backend.send(self.user_context(), self.target('s1'), STOP)
+        backend.act(self.user_context(), self.target('s1'), STOP)
         self.assertEqual([('GET', '/v3'), ('POST', '/v3/auth/tokens')],
                          [(c.method, c.path) for c in self.keystone_calls()])
-        backend.send(self.user_context(), self.target('s1'), STOP)
+        backend.act(self.user_context(), self.target('s1'), STOP)
         self.assertEqual(2, len(self.keystone_calls()))
         self.assertEqual(4, len(self.nova_calls()))
-
-
-class EnvironmentProxyTest(oslotest_base.BaseTestCase):
-    """The environment's proxies still apply, read once per host."""
-
-    def setUp(self):
-        super().setUp()
-        for name, value in (('http_proxy', 'http://proxy.test:3128'),
-                            ('no_proxy', 'nova-direct.test')):
-            self.useFixture(fixtures.EnvironmentVariable(name, value))
-        self.http = nova.PooledHTTPSession(4, 1, 1)
-
-    def test_proxy_and_no_proxy_are_honoured(self):
-        self.assertFalse(self.http.trust_env)
-        self.assertEqual('http://proxy.test:3128', self.http._proxies_for(
-            'http://nova-r1.test/v2.1/servers/x')['http'])
-        self.assertNotIn('http', self.http._proxies_for(
-            'http://nova-direct.test/v2.1/servers/x'))
-
-    def test_environment_is_read_once_per_host(self):
-        with mock.patch.object(requests.utils, 'get_environ_proxies',
-                               return_value={}) as lookup:
-            for _ in range(3):
-                self.http._proxies_for('http://nova-r1.test/v2.1/a')
-                self.http._proxies_for('http://nova-r2.test/v2.1/b')
-        self.assertEqual(2, lookup.call_count)

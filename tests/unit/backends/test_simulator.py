@@ -141,8 +141,13 @@ class TransitionsTest(test_base.TestCase):
                          [(o.server, o.code) for o in outcomes])
 
 
+def act_and_wait(backend, target, action):
+    return backend.wait(None, target, action,
+                        backend.act(None, target, action))
+
+
 class ActExtensionsTest(test_base.TestCase):
-    """only_if_needed and wait, built by the base class on show and send."""
+    """only_if_needed (the simulator's act) and wait (the base's)."""
 
     def setUp(self):
         super().setUp()
@@ -162,7 +167,7 @@ class ActExtensionsTest(test_base.TestCase):
     def test_wait_returns_when_the_target_state_is_reached(self):
         target = base.Target('t', 'R', ('on',))
         started = time.monotonic()
-        [outcome] = self.backend.act(None, target, base.Action(
+        [outcome] = act_and_wait(self.backend, target, base.Action(
             base.STOP, wait=5))
         self.assertEqual(200, outcome.code)
         self.assertEqual('SHUTOFF', outcome.state.status)
@@ -170,15 +175,15 @@ class ActExtensionsTest(test_base.TestCase):
 
     def test_wait_timeout_names_last_status_and_task(self):
         backend = make_backend(delay=5, regions=['R'], servers=['t:R:on'])
-        [outcome] = backend.act(None, base.Target('t', 'R', ('on',)),
-                                base.Action(base.STOP, wait=0.05))
+        [outcome] = act_and_wait(backend, base.Target('t', 'R', ('on',)),
+                                 base.Action(base.STOP, wait=0.05))
         self.assertEqual(504, outcome.code)
         self.assertIn('last status ACTIVE, task_state powering-off',
                       outcome.msg)
 
     def test_wait_does_not_follow_refused_servers(self):
         target = base.Target('t', 'R', ('off',))
-        [outcome] = self.backend.act(None, target, base.Action(
+        [outcome] = act_and_wait(self.backend, target, base.Action(
             base.STOP, wait=5))
         self.assertEqual(409, outcome.code)
 

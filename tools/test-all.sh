@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Install everything vmact's tests need, then run every suite:
 #
-#   bash tools/test-all.sh              # pep8, py3, functional, deployment,
-#                                       # hardening
+#   bash tools/test-all.sh              # pep8, py3, docs, functional,
+#                                       # deployment, hardening
 #   bash tools/test-all.sh -e py3       # other tox arguments instead
 #
 # 1. Debian's packages below, with apt-get, when any is missing: as root,
@@ -34,7 +34,7 @@ APT_PACKAGES=(
     git
 )
 TOX_REQUIREMENT='tox>=4.0'
-DEFAULT_TOX_ARGS=(-e pep8,py3,functional,deployment,hardening)
+DEFAULT_TOX_ARGS=(-e pep8,py3,docs,functional,deployment,hardening)
 
 missing_packages() {
     local package

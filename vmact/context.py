@@ -2,12 +2,12 @@
 
 A thin :class:`oslo_context.context.RequestContext` that also carries the
 keystoneauth plugin keystonemiddleware built for the validated token, so a
-backend can act as the caller without another Keystone round trip.
+backend can act as the caller without another Keystone round trip. The
+token-auth filter builds it with oslo.context's ``from_environ`` and
+stores it in ``environ[vmact.api.middleware.CONTEXT_KEY]``.
 """
 
 from oslo_context import context
-
-ENV_KEY = 'vmact.context'
 
 
 class RequestContext(context.RequestContext):
@@ -16,8 +16,3 @@ class RequestContext(context.RequestContext):
     def __init__(self, auth_plugin=None, **kwargs):
         super().__init__(**kwargs)
         self.auth_plugin = auth_plugin
-
-
-def from_environ(environ):
-    """Return the context the token-auth filter stored, or None."""
-    return environ.get(ENV_KEY)

@@ -9,7 +9,10 @@ import json
 
 
 class VmactError(Exception):
-    """An error the API renders in the seed's ``{msg, code, reason}`` shape."""
+    """An error of the whole request, rendered as ``{msg, code, reason}``.
+
+    The error format: doc/source/api-rules.rst, "Error format".
+    """
 
     code = 500
 

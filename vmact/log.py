@@ -32,15 +32,29 @@ def clear_store():
 
 
 class MaskSecretsFilter(logging.Filter):
-    """Mask passwords and tokens in a record's message before output."""
+    """Mask passwords and tokens in a record's message and traceback.
+
+    An exception's text can carry a token too (Keystone's 404 says
+    ``Could not find token: <id>``), and oslo.log's formatter renders
+    ``exc_info`` itself, after every filter: a record with a traceback
+    therefore gets its masked traceback appended to its message instead.
+    """
+
+    _tracebacks = logging.Formatter()
 
     def filter(self, record):
         try:
             message = record.getMessage()
         except Exception:
             return True
+        folded = bool(record.exc_info)
+        if folded:
+            message = '%s\n%s' % (
+                message, self._tracebacks.formatException(record.exc_info))
+            record.exc_info = None
+            record.exc_text = None
         masked = mask(message)
-        if masked != message:
+        if folded or masked != message:
             record.msg = masked
             record.args = ()
         return True

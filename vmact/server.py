@@ -12,8 +12,9 @@ size, open connections) this module:
   connection is closed without an answer (as an idle one is);
 * answers a request with both ``Transfer-Encoding`` and ``Content-Length``
   with 400 (RFC 9112, 6.3: a request smuggling vector);
-* renders waitress's own error answers (400, 413, 431, 501) in the seed's
-  ``{"msg", "code", "reason"}`` format with an ``x-openstack-request-id``;
+* renders waitress's own error answers (400, 413, 431, 501) in the error
+  format, ``{"msg", "code", "reason"}`` (doc/source/api-rules.rst, "Error
+  format"), with an ``x-openstack-request-id``;
 * stops gracefully: on :meth:`Server.stop` it closes the listening socket
   (new connections are refused), lets the requests in flight finish and
   send their answers for up to ``[api] shutdown_timeout``, then returns.
@@ -52,7 +53,7 @@ MESSAGES = {
 
 
 class JsonErrorTask(task.ErrorTask):
-    """waitress's error answer, in the seed's format and with a request id."""
+    """waitress's error answer, in the error format, with a request id."""
 
     def execute(self):
         error = self.request.error

@@ -14,6 +14,7 @@ import testtools
 from testtools import content
 
 from tests.deployment import servers
+from tests.support import client
 
 TOKEN = {'X-Auth-Token': 'demo'}
 REQUEST_ID = re.compile(r'req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-'
@@ -57,8 +58,8 @@ class ServerTestCase(testtools.TestCase):
         return self.server.process.output()
 
     def request(self, method, path, body=None, headers=None):
-        return servers.http_request(self.server.port, method, path, body,
-                                    headers)
+        return client.request(self.server.port, method, path, body,
+                              headers)
 
     def wait_for_log(self, text, read=None, timeout=10):
         """The log once it contains ``text``; fail after ``timeout``."""

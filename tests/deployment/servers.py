@@ -24,23 +24,20 @@ import contextlib
 import fcntl
 import glob
 import hashlib
-import http.client
-import json
 import os
 import pwd
 import shutil
-import signal
 import socket
 import subprocess
-import sys
 import tempfile
-import time
 
 import fixtures
 import testtools
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
+from tests.support import ports
+from tests.support import processes
+
+REPO = processes.REPO_ROOT
 DEV_CONF = os.path.join(REPO, 'etc', 'vmact', 'vmact-dev.conf')
 PASTE_INI = os.path.join(REPO, 'etc', 'vmact', 'api-paste.ini')
 SAMPLE_VHOST = os.path.join(REPO, 'etc', 'apache2', 'vmact.conf')
@@ -50,7 +47,7 @@ APACHE_USER = 'www-data'
 MOD_WSGI_REQUIREMENT = 'mod_wsgi>=5.0'
 CACHE_ROOT = os.environ.get('VMACT_DEPLOYMENT_CACHE',
                             '/var/cache/vmact-deployment')
-LOCALE = {'LC_ALL': 'C.UTF-8', 'LANG': 'C.UTF-8'}
+LOCALE = processes.LOCALE
 MISSING = ('%s is missing: the deployment tests need Debian\'s apache2, '
            'apache2-dev, python3-dev, python3-venv and memcached '
            '(apt-get install them; .ci/run does).')
@@ -63,17 +60,17 @@ def require(path):
     return path
 
 
-def free_port():
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
 def world_readable_tempdir(prefix):
     """A temporary directory www-data can read, under /tmp."""
     path = tempfile.mkdtemp(prefix=prefix, dir='/tmp')
     os.chmod(path, 0o755)
+    return path
+
+
+def fixture_tempdir(fixture, prefix):
+    """A world-readable temporary directory, removed at cleanup."""
+    path = world_readable_tempdir(prefix)
+    fixture.addCleanup(shutil.rmtree, path, True)
     return path
 
 
@@ -115,43 +112,6 @@ def dev_config(port, extra=''):
     return '\n'.join(out) + '\n' + extra
 
 
-class Response(object):
-    """What one HTTP exchange returned."""
-
-    def __init__(self, status, headers, body):
-        self.status = status
-        self.headers = headers
-        self.body = body
-
-    @property
-    def json(self):
-        return json.loads(self.body.decode('utf-8'))
-
-    @property
-    def request_id(self):
-        return self.headers.get('x-openstack-request-id')
-
-    def __repr__(self):
-        return '<Response %d %r>' % (self.status, self.body[:300])
-
-
-def http_request(port, method, path, body=None, headers=None, timeout=30):
-    """One request to 127.0.0.1:``port`` over a fresh connection."""
-    conn = http.client.HTTPConnection('127.0.0.1', port, timeout=timeout)
-    try:
-        if isinstance(body, (dict, list)):
-            body = json.dumps(body)
-        if isinstance(body, str):
-            body = body.encode('utf-8')
-        conn.request(method, path, body=body, headers=headers or {})
-        resp = conn.getresponse()
-        return Response(resp.status,
-                        {k.lower(): v for k, v in resp.getheaders()},
-                        resp.read())
-    finally:
-        conn.close()
-
-
 class Process(fixtures.Fixture):
     """A child process in its own session, stopped with its whole group.
 
@@ -170,57 +130,19 @@ class Process(fixtures.Fixture):
     def _setUp(self):
         log_dir = self.log_dir or self.useFixture(fixtures.TempDir()).path
         self.log_path = os.path.join(log_dir, '%s.log' % self.name)
-        env = dict(os.environ)
-        env.update(LOCALE)
-        env.update(self.env or {})
-        with open(self.log_path, 'wb') as log:
-            self.proc = subprocess.Popen(
-                self.argv, stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, env=env, cwd=self.cwd,
-                start_new_session=True)
-        self.addCleanup(self.stop)
+        self.child = processes.Child(self.name, self.argv, self.log_path,
+                                     env=self.env, cwd=self.cwd).start()
+        self.proc = self.child.popen
+        self.addCleanup(self.child.stop, 20)
         self.addDetail(self.name, testtools.content.content_from_file(
             self.log_path, buffer_now=False))
 
     def output(self):
-        with open(self.log_path, 'rb') as log:
-            return log.read().decode('utf-8', 'replace')
-
-    def stop(self, timeout=20):
-        """SIGTERM the process group, SIGKILL it after ``timeout``."""
-        if self.proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                pass
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait()
+        return self.child.output()
 
     def wait_for_port(self, port, timeout=60, path=None):
         """Wait until ``port`` accepts connections (and ``path`` is 200)."""
-        deadline = time.monotonic() + timeout
-        last = None
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError('%s exited with %s before serving:\n%s'
-                                     % (self.name, self.proc.returncode,
-                                        self.output()[-5000:]))
-            try:
-                if path is None:
-                    socket.create_connection(('127.0.0.1', port), 1).close()
-                    return
-                last = http_request(port, 'GET', path, timeout=5)
-                if last.status == 200:
-                    return
-            except OSError as e:
-                last = e
-            time.sleep(0.2)
-        raise AssertionError('%s did not serve on port %d within %ds (%r):'
-                             '\n%s' % (self.name, port, timeout, last,
-                                       self.output()[-5000:]))
+        self.child.wait_for_port(port, timeout, path)
 
 
 @contextlib.contextmanager
@@ -345,10 +267,9 @@ class VmactUnderApache(fixtures.Fixture):
 
     def _setUp(self):
         venv = system_venv()
-        self.dir = world_readable_tempdir('vmact-apache-')
-        self.addCleanup(shutil.rmtree, self.dir, True)
+        self.dir = fixture_tempdir(self, 'vmact-apache-')
         site = vmact_site(venv)
-        self.port = free_port()
+        self.port = ports.free_port()
         conf_dir = os.path.join(self.dir, 'etc')
         os.makedirs(conf_dir)
         self.config_file = write_config(
@@ -424,8 +345,7 @@ Include {vhost}
 
     def _setUp(self):
         venv = system_venv()
-        self.dir = world_readable_tempdir('vmact-vhost-')
-        self.addCleanup(shutil.rmtree, self.dir, True)
+        self.dir = fixture_tempdir(self, 'vmact-vhost-')
         overlay = os.path.join(self.dir, 'venv')
         _run([SYSTEM_PYTHON, '-m', 'venv', '--without-pip', overlay])
         packages = glob.glob(os.path.join(overlay, 'lib', 'python3*',
@@ -443,7 +363,7 @@ Include {vhost}
             shutil.copy(os.path.join(site, 'bin', 'vmact-wsgi'),
                         os.path.join(overlay, 'bin', 'vmact-wsgi'))
         self.venv = overlay
-        self.port = free_port()
+        self.port = ports.free_port()
         conf_dir = os.path.join(self.dir, 'etc')
         os.makedirs(conf_dir)
         self.config_file = write_config(
@@ -490,15 +410,12 @@ class VmactApi(fixtures.Fixture):
         self.log_dir = log_dir
 
     def _setUp(self):
-        script = os.path.join(os.path.dirname(sys.executable), 'vmact-api')
-        if not os.path.exists(script):
-            script = shutil.which('vmact-api')
         self.dir = self.useFixture(fixtures.TempDir()).path
-        self.port = free_port()
+        self.port = ports.free_port()
         self.config_file = write_config(
             self.dir, self.config_text_for_port(self.port))
         self.process = self.useFixture(Process(
-            self.name, [script, '--config-file', self.config_file],
+            self.name, processes.vmact_api_command(self.config_file),
             cwd=self.dir, log_dir=self.log_dir or self.dir))
         self.process.wait_for_port(self.port, timeout=60,
                                    path='/healthcheck')
@@ -514,7 +431,7 @@ class Memcached(fixtures.Fixture):
 
     def _setUp(self):
         require(self.BINARY)
-        self.port = free_port()
+        self.port = ports.free_port()
         user = 'memcache'
         try:
             pwd.getpwnam(user)

@@ -19,6 +19,7 @@ from tests.deployment import base
 from tests.deployment import servers
 from tests.hardening import figures
 from tests.hardening import rawhttp
+from tests.support import client
 
 MIB = 1024 * 1024
 HEALTH_LIMIT = 1.0
@@ -70,7 +71,7 @@ class ApacheHttpTest(base.ServerTestCase):
         while not stop.is_set():
             started = time.monotonic()
             try:
-                status = servers.http_request(
+                status = client.request(
                     self.server.port, 'GET',
                     '/mana_api/vm_act/demo/RegionOne?servers=k432k234',
                     headers=base.TOKEN, timeout=3).status

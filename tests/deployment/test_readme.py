@@ -18,7 +18,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 
 import fixtures
 import testtools
@@ -26,6 +25,8 @@ from testtools import content
 
 from tests.deployment import readme
 from tests.deployment import servers
+from tests.support import ports
+from tests.support import processes
 
 README_URL = 'http://127.0.0.1:8790'
 REQUEST_ID = re.compile(r'req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-'
@@ -73,16 +74,13 @@ class DevServer(fixtures.Fixture):
 
     def _setUp(self):
         directory = self.useFixture(fixtures.TempDir()).path
-        port = servers.free_port()
+        port = ports.free_port()
         port_conf = os.path.join(directory, 'port.conf')
         with open(port_conf, 'w') as conf:
             conf.write('[api]\nport = %d\n' % port)
-        script = os.path.join(os.path.dirname(sys.executable), 'vmact-api')
-        if not os.path.exists(script):
-            script = shutil.which('vmact-api')
         process = self.useFixture(servers.Process(
-            'vmact-api-dev', [script, '--config-file', servers.DEV_CONF,
-                              '--config-file', port_conf],
+            'vmact-api-dev',
+            processes.vmact_api_command(servers.DEV_CONF, port_conf),
             cwd=directory, log_dir=directory))
         process.wait_for_port(port, timeout=60, path='/healthcheck')
         self.url = 'http://127.0.0.1:%d' % port

@@ -18,6 +18,7 @@ from testtools import content
 
 from tests.deployment import keystone_standin
 from tests.deployment import servers
+from tests.support import client
 
 SECRET_KEY = 'memcache-secret-' + uuid.uuid4().hex
 
@@ -104,14 +105,14 @@ class SharedTokenCacheTest(testtools.TestCase):
             '\n'.join('%s %s' % c for c in self.keystone.calls)))
 
     def act(self, server, token, action='reboot'):
-        return servers.http_request(
+        return client.request(
             server.port, 'POST', '/mana_api/vm_act/demo/RegionOne',
             {'servers': 'k432k234', action: None},
             {'X-Auth-Token': token})
 
     def read(self, server, token):
         """A status read (actions are validated with Keystone each time)."""
-        return servers.http_request(
+        return client.request(
             server.port, 'GET',
             '/mana_api/vm_act/demo/RegionOne?servers=k432k234',
             headers={'X-Auth-Token': token})

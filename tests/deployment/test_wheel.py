@@ -19,6 +19,7 @@ from tests.deployment import base
 from tests.deployment import keystone_standin
 from tests.deployment import readme
 from tests.deployment import servers
+from tests.support import client
 
 README_KEYSTONE = 'https://keystone.example.com'
 README_PASSWORD = "<the vmact user's password>"
@@ -75,8 +76,8 @@ class InstalledWheelUnderApacheTest(testtools.TestCase):
             self.server.read_log('error.log')[-20000:]))
 
     def request(self, method, path, body=None, headers=None):
-        return servers.http_request(self.server.port, method, path, body,
-                                    headers)
+        return client.request(self.server.port, method, path, body,
+                              headers)
 
     def test_installed_outside_the_checkout_with_one_config_file(self):
         self.assertFalse(self.server.venv.startswith(servers.REPO + os.sep))

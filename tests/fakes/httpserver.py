@@ -7,10 +7,11 @@ while keeping its port, so that clients get "connection refused" until
 """
 
 import http.server
-import socket
 import threading
 
-LOOPBACK = '127.0.0.1'
+from tests.support import ports
+
+LOOPBACK = ports.LOOPBACK
 
 
 class _ThreadingServer(http.server.ThreadingHTTPServer):
@@ -25,6 +26,32 @@ class _ThreadingServer(http.server.ThreadingHTTPServer):
     def process_request_thread(self, request, client_address):
         threading.current_thread().name = '%s-conn' % self.thread_name
         super().process_request_thread(request, client_address)
+
+
+class OwnerHandler(http.server.BaseHTTPRequestHandler):
+    """Hands every request to ``self.server.owner.handle``; no access log."""
+
+    def log_message(self, fmt, *args):
+        """Silence the default stderr access log."""
+
+    def do_GET(self):
+        self.server.owner.handle(self)
+
+    def do_POST(self):
+        self.server.owner.handle(self)
+
+    def do_PUT(self):
+        self.server.owner.handle(self)
+
+    def do_DELETE(self):
+        self.server.owner.handle(self)
+
+
+def handler_class(name, server_version, protocol_version='HTTP/1.1'):
+    """An :class:`OwnerHandler` subclass with these versions."""
+    return type(name, (OwnerHandler,), {
+        'server_version': server_version,
+        'protocol_version': protocol_version})
 
 
 class LoopbackServer(object):
@@ -103,18 +130,3 @@ class LoopbackServer(object):
 
     def __exit__(self, *exc_info):
         self.stop()
-
-
-def refused_url(path=''):
-    """A loopback URL on which nothing listens (connections are refused)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((LOOPBACK, 0))
-        port = sock.getsockname()[1]
-    return 'http://%s:%d%s' % (LOOPBACK, port, path)
-
-
-def free_port():
-    """A free TCP port on loopback (racy by nature, fine for tests)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((LOOPBACK, 0))
-        return sock.getsockname()[1]

@@ -18,31 +18,13 @@ Requests are counted per (method, path) in :attr:`FakeKeystone.hits`.
 """
 
 import collections
-import datetime
 import http.server
 import json
 import threading
 import uuid
 
-from keystoneauth1 import fixture as ks_fixture
-
 from tests.fakes import httpserver
-
-IDENTITY_REGION = 'RegionOne'
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = 'HTTP/1.0'
-    server_version = 'FakeKeystone/1.0'
-
-    def log_message(self, fmt, *args):
-        """Silence the default stderr access log."""
-
-    def do_GET(self):
-        self.server.owner.handle(self)
-
-    def do_POST(self):
-        self.server.owner.handle(self)
+from tests.support import keystone as keystone_bodies
 
 
 class FakeKeystone(httpserver.LoopbackServer):
@@ -50,13 +32,17 @@ class FakeKeystone(httpserver.LoopbackServer):
 
     :param compute: ``{region: compute endpoint URL}`` for every catalog.
     :param token_ttl: seconds a token lives.
+    :param name_unknown_tokens: a 404 names the token it could not find,
+        as Keystone's does (False: it does not).
     """
 
     def __init__(self, compute=None, token_ttl=3600, port=0,
-                 name='fake-keystone'):
-        super().__init__(_Handler, name, port)
+                 name='fake-keystone', name_unknown_tokens=True):
+        super().__init__(httpserver.handler_class(
+            'FakeKeystoneHandler', 'FakeKeystone/1.0', 'HTTP/1.0'), name, port)
         self.compute = dict(compute or {})
         self.token_ttl = token_ttl
+        self.name_unknown_tokens = name_unknown_tokens
         self._lock = threading.Lock()
         self._users = {}
         self._tokens = {}
@@ -80,23 +66,10 @@ class FakeKeystone(httpserver.LoopbackServer):
                     roles=('member', 'reader'), expires=None, user_id=None):
         """Issue a project-scoped token directly; returns its ID."""
         token_id = 'tok-' + uuid.uuid4().hex
-        expires = expires or (datetime.datetime.now(datetime.timezone.utc)
-                              + datetime.timedelta(seconds=self.token_ttl))
-        body = ks_fixture.V3Token(
-            user_id=user_id or 'uid-' + user, user_name=user,
-            user_domain_id='default', project_id=project,
-            project_name=project, project_domain_id='default',
+        body = keystone_bodies.token_body(
+            user, project, roles, catalog={'compute': self.compute},
+            auth_url=self.auth_url, user_id=user_id, ttl=self.token_ttl,
             expires=expires)
-        for role in roles:
-            body.add_role(name=role)
-        for region, url in sorted(self.compute.items()):
-            service = body.add_service('compute', name='nova')
-            service.add_standard_endpoints(public=url, internal=url,
-                                           admin=url, region=region)
-        identity = body.add_service('identity', name='keystone')
-        identity.add_standard_endpoints(
-            public=self.auth_url, internal=self.auth_url,
-            admin=self.auth_url, region=IDENTITY_REGION)
         with self._lock:
             self._tokens[token_id] = (body, project, tuple(roles))
         return token_id
@@ -121,15 +94,14 @@ class FakeKeystone(httpserver.LoopbackServer):
 
     def handle(self, request):
         path = request.path.split('?', 1)[0].rstrip('/') or '/'
-        self.hits[(request.command, path)] += 1
+        with self._lock:
+            self.hits[(request.command, path)] += 1
         length = int(request.headers.get('Content-Length') or 0)
         body = request.rfile.read(length) if length else b''
         if request.command == 'GET' and path == '/':
-            self._json(request, 300, {'versions': {'values': [
-                ks_fixture.V3Discovery(self.auth_url)]}})
+            self._json(request, 300, keystone_bodies.versions(self.auth_url))
         elif request.command == 'GET' and path == '/v3':
-            self._json(request, 200, {
-                'version': ks_fixture.V3Discovery(self.auth_url)})
+            self._json(request, 200, keystone_bodies.version(self.auth_url))
         elif path == '/v3/auth/tokens' and request.command == 'POST':
             self._authenticate(request, body)
         elif path == '/v3/auth/tokens' and request.command == 'GET':
@@ -166,7 +138,9 @@ class FakeKeystone(httpserver.LoopbackServer):
         with self._lock:
             found = self._tokens.get(subject)
         if found is None:
-            self._error(request, 404, 'Could not find token: %s' % subject)
+            self._error(request, 404, 'Could not find token: %s' % subject
+                        if self.name_unknown_tokens
+                        else 'Could not find token.')
             return
         self._json(request, 200, found[0], {'X-Subject-Token': subject})
 

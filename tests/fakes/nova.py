@@ -153,27 +153,6 @@ class Call:
         return None
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
-    """Dispatch to the owning FakeNova."""
-
-    server_version = 'FakeNova/1.0'
-
-    def log_message(self, fmt, *args):
-        """Silence the default stderr access log."""
-
-    def do_GET(self):
-        self.server.owner.handle(self)
-
-    def do_POST(self):
-        self.server.owner.handle(self)
-
-    def do_PUT(self):
-        self.server.owner.handle(self)
-
-    def do_DELETE(self):
-        self.server.owner.handle(self)
-
-
 class FakeNova(httpserver.LoopbackServer):
     """The fake compute service; see the module docstring.
 
@@ -190,8 +169,9 @@ class FakeNova(httpserver.LoopbackServer):
     def __init__(self, token_info=None, admin_roles=('admin',),
                  strict_states=False, keep_alive=True, hang_seconds=60.0,
                  port=0, name='fake-nova', uuid_any_case=False):
-        handler = type('FakeNovaHandler', (_Handler,), {
-            'protocol_version': 'HTTP/1.1' if keep_alive else 'HTTP/1.0'})
+        handler = httpserver.handler_class(
+            'FakeNovaHandler', 'FakeNova/1.0',
+            'HTTP/1.1' if keep_alive else 'HTTP/1.0')
         super().__init__(handler, name, port)
         self.token_info = token_info
         self.admin_roles = {r.lower() for r in admin_roles}

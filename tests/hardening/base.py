@@ -20,29 +20,22 @@ import http.client
 import json
 import os
 import signal
-import subprocess
 import sys
 import threading
 import time
 import uuid
 
 import fixtures
-from oslo_config import fixture as config_fixture
-from oslotest import base as oslotest_base
 import psutil
-import requests
 
-from tests.fakes import httpserver
 from tests.fakes import keystone as fake_keystone
 from tests.fakes import nova as fake_nova
+from tests.support import ports
+from tests.support import processes
+from tests.support import vmact_config
 from tests.unit import base as unit_base
-from vmact.api import pipeline
-from vmact import conf as vmact_conf
-from vmact import policy
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
-PASTE_INI = os.path.join(ROOT, 'etc', 'vmact', 'api-paste.ini')
+ROOT = processes.REPO_ROOT
 
 TOKEN_AGENT = 'scloudm'
 SERVICE_AGENT = 'pbs'
@@ -58,76 +51,6 @@ SERVERS = tuple('vm-%d' % n for n in range(1, 9)) + ('k432k234',)
 FOREIGN_SERVERS = ('alt-1', 'alt-2')
 #: Valid IDs that Nova does not know.
 GHOSTS = ('ghost-1', 'ghost-2')
-
-CONFIG = """\
-[DEFAULT]
-debug = {debug}
-{log_line}
-
-[api]
-auth_strategy = keystone
-api_paste_config = {paste_ini}
-host = 127.0.0.1
-port = {port}
-server_threads = {server_threads}
-shutdown_timeout = {shutdown_timeout}
-enabled_agents = {token_agent},{service_agent},{sim_agent}
-default_agent = {token_agent}
-max_servers_per_request = {max_servers}
-max_wait = 10
-
-[oslo_middleware]
-max_request_body_size = {max_body}
-
-[keystone_authtoken]
-www_authenticate_uri = {auth_url}
-auth_url = {auth_url}
-auth_type = password
-username = {service_user}
-password = {service_password}
-project_name = {service_project}
-user_domain_id = default
-project_domain_id = default
-interface = public
-http_connect_timeout = 2
-http_request_max_retries = 0
-
-[{token_agent}]
-backend = nova
-auth_mode = token
-request_deadline = {deadline}
-read_timeout = {read_timeout}
-connect_timeout = 2
-max_concurrency_per_request = {per_request}
-max_concurrency = {max_concurrency}
-poll_interval = 0.05
-poll_max_interval = 0.2
-
-[{service_agent}]
-backend = nova
-auth_mode = service
-request_deadline = {deadline}
-read_timeout = {read_timeout}
-connect_timeout = 2
-max_concurrency_per_request = {per_request}
-max_concurrency = {max_concurrency}
-poll_interval = 0.05
-poll_max_interval = 0.2
-auth_type = password
-auth_url = {auth_url}
-username = {service_user}
-password = {service_password}
-project_name = {service_project}
-user_domain_id = default
-project_domain_id = default
-
-[{sim_agent}]
-backend = simulator
-regions = RegionOne
-tenants = demo
-servers_per_tenant = 3
-transition_delay = 0
-"""
 
 
 class FakeCloud(fixtures.Fixture):
@@ -176,25 +99,48 @@ class FakeCloud(fixtures.Fixture):
         return [self.service_password] + self.keystone.tokens()
 
 
+def nova_agent(auth_mode, deadline, read_timeout, per_request,
+               max_concurrency):
+    """One nova agent's section, fast polling."""
+    return {'backend': 'nova', 'auth_mode': auth_mode,
+            'request_deadline': deadline, 'read_timeout': read_timeout,
+            'connect_timeout': 2,
+            'max_concurrency_per_request': per_request,
+            'max_concurrency': max_concurrency, 'poll_interval': 0.05,
+            'poll_max_interval': 0.2}
+
+
 def write_config(path, cloud, port=0, deadline=10.0, read_timeout=10.0,
                  per_request=20, max_concurrency=64, server_threads=16,
                  shutdown_timeout=30, max_servers=500, max_body=114688,
-                 log_file=None, debug=True):
-    """Write vmact.conf for ``cloud``; returns ``path``."""
-    with open(path, 'w') as conf:
-        conf.write(CONFIG.format(
-            debug=str(debug).lower(),
-            log_line='log_file = %s' % log_file if log_file else '',
-            paste_ini=PASTE_INI, port=port, server_threads=server_threads,
-            shutdown_timeout=shutdown_timeout, token_agent=TOKEN_AGENT,
-            service_agent=SERVICE_AGENT, sim_agent=SIM_AGENT,
-            max_servers=max_servers, max_body=max_body,
-            auth_url=cloud.keystone.auth_url, service_user=SERVICE_USER,
-            service_password=cloud.service_password,
-            service_project=SERVICE_PROJECT, deadline=deadline,
-            read_timeout=read_timeout, per_request=per_request,
-            max_concurrency=max_concurrency))
-    return path
+                 log_file=None, debug=True, sections=None):
+    """Write vmact.conf for ``cloud``; returns ``path``.
+
+    ``sections`` (``{section: {option: value}}``) add to or override the
+    options written.
+    """
+    service = (cloud.keystone.auth_url, SERVICE_USER, cloud.service_password,
+               SERVICE_PROJECT)
+    agent = (deadline, read_timeout, per_request, max_concurrency)
+    config = {
+        'DEFAULT': {'debug': debug, 'log_file': log_file},
+        'api': vmact_config.api(
+            port, (TOKEN_AGENT, SERVICE_AGENT, SIM_AGENT),
+            server_threads=server_threads,
+            shutdown_timeout=shutdown_timeout,
+            max_servers_per_request=max_servers, max_wait=10),
+        'oslo_middleware': {'max_request_body_size': max_body},
+        'keystone_authtoken': vmact_config.keystone_authtoken(*service),
+        TOKEN_AGENT: nova_agent('token', *agent),
+        SERVICE_AGENT: dict(nova_agent('service', *agent),
+                            **vmact_config.password_auth(*service)),
+        SIM_AGENT: {'backend': 'simulator', 'regions': 'RegionOne',
+                    'tenants': TENANT, 'servers_per_tenant': 3,
+                    'transition_delay': 0},
+    }
+    for section, options in (sections or {}).items():
+        config.setdefault(section, {}).update(options)
+    return vmact_config.write(path, config)
 
 
 def json_bytes(body):
@@ -224,7 +170,7 @@ def assert_error_format(test, status, body_bytes, content_type):
     return body
 
 
-class PipelineTestCase(oslotest_base.BaseTestCase):
+class PipelineTestCase(unit_base.AppTestCase):
     """The real paste pipeline, keystone strategy, over a FakeCloud.
 
     Subclasses set :attr:`config` (keyword arguments of
@@ -237,30 +183,21 @@ class PipelineTestCase(oslotest_base.BaseTestCase):
 
     def setUp(self):
         super().setUp()
+        self.app = self.load()
+        self.member_token = self.cloud.token()
+
+    def config_args(self):
+        """Start the FakeCloud; write vmact.conf for it."""
         self.cloud = self.useFixture(FakeCloud(scoped=self.scoped,
                                                **self.nova_options))
         self.nova = self.cloud.nova
         self.keystone = self.cloud.keystone
-        self.conf_fixture = self.useFixture(
-            config_fixture.Config(vmact_conf.CONF))
-        self.conf = self.conf_fixture.conf
         work = self.useFixture(fixtures.TempDir()).path
-        path = write_config(os.path.join(work, 'vmact.conf'), self.cloud,
-                            **self.config)
-        self.conf(['--config-file', path], project='vmact',
-                  default_config_files=[])
-        policy.reset()
-        self.addCleanup(policy.reset)
-        self.app = pipeline.load_app(self.conf)
-        self.member_token = self.cloud.token()
+        return ['--config-file', write_config(
+            os.path.join(work, 'vmact.conf'), self.cloud, **self.config)]
 
-    def request(self, path='/mana_api/vm_act', body=None, method='POST',
-                token=True, agent=None, headers=None, raw=None):
-        """Send one request through the pipeline; return the response."""
-        if token is True:
-            token = self.member_token
-        return unit_base.blank_request(path, body, method, token, agent,
-                                       headers, raw).get_response(self.app)
+    def default_token(self):
+        return self.member_token
 
     def act(self, servers, action='os-stop', value=None, tenant_id=TENANT,
             region='RegionOne', agent=None, token=True, **extra):
@@ -336,7 +273,10 @@ def wait_for(predicate, timeout=10.0, interval=0.05):
 
 
 class VmactProcess(fixtures.Fixture):
-    """The real ``vmact-api`` console script over a FakeCloud."""
+    """The real ``vmact-api`` console script over a FakeCloud.
+
+    ``config`` are keyword arguments of :func:`write_config`.
+    """
 
     START_TIMEOUT = 60
 
@@ -347,52 +287,23 @@ class VmactProcess(fixtures.Fixture):
 
     def _setUp(self):
         self.work_dir = self.useFixture(fixtures.TempDir()).path
-        self.port = httpserver.free_port()
-        self.url = 'http://127.0.0.1:%d' % self.port
+        self.port = ports.free_port()
+        self.url = ports.url(self.port)
         self.log_file = os.path.join(self.work_dir, 'vmact.log')
-        self.output_file = os.path.join(self.work_dir, 'vmact.out')
         config_file = write_config(
             os.path.join(self.work_dir, 'vmact.conf'), self.cloud,
             port=self.port, log_file=self.log_file, **self.config)
-        script = os.path.join(os.path.dirname(sys.executable), 'vmact-api')
-        command = ([script] if os.path.exists(script) else
-                   [sys.executable, '-c', 'import sys; from vmact.cmd '
-                    'import api; sys.exit(api.main())'])
-        env = dict(os.environ, PYTHONPATH=ROOT)
-        with open(self.output_file, 'ab') as output:
-            self.popen = subprocess.Popen(
-                command + ['--config-file', config_file],
-                stdin=subprocess.DEVNULL, stdout=output,
-                stderr=subprocess.STDOUT, env=env, cwd=self.work_dir)
-        self.addCleanup(self._kill)
-        deadline = time.monotonic() + self.START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.popen.poll() is not None:
-                raise RuntimeError('vmact-api exited: %s' % self.output())
-            try:
-                if requests.get(self.url + '/healthcheck',
-                                timeout=2).status_code == 200:
-                    return
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError('vmact-api did not start: %s' % self.output())
-
-    def _kill(self):
-        if self.popen.poll() is None:
-            self.popen.kill()
-        self.popen.wait(30)
+        self.child = processes.start_vmact_api(
+            'vmact', [config_file], self.port, self.work_dir,
+            logs=[self.log_file], timeout=self.START_TIMEOUT)
+        self.popen = self.child.popen
+        self.addCleanup(self.child.stop, 0)
 
     def terminate(self):
-        self.popen.send_signal(signal.SIGTERM)
+        self.child.send_signal(signal.SIGTERM)
 
     def output(self):
-        parts = []
-        for path in (self.output_file, self.log_file):
-            if os.path.exists(path):
-                with open(path, errors='replace') as f:
-                    parts.append(f.read()[-8000:])
-        return '\n'.join(parts)
+        return self.child.output_tail(8000)
 
     def log(self):
         with open(self.log_file, errors='replace') as f:

@@ -54,6 +54,15 @@ def is_region(value):
         set(value) <= REGION_CHARS
 
 
+def check_target(target):
+    """The request target as sent: an encoded "/" in its path is Invalid.
+
+    Servers decode ``%2F`` into PATH_INFO, where it would split a value.
+    """
+    if '%2f' in target.partition('?')[0].lower():
+        raise Invalid('encoded slash in the path')
+
+
 def route(path_info):
     """(tenant, region, server_id) from a PATH_INFO; NotFound or Invalid."""
     if path_info.endswith('/') and path_info != '/':

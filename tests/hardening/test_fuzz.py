@@ -205,6 +205,7 @@ class FuzzBase(base.PipelineTestCase):
         if response.status_int >= 400 or response.status_int == 207:
             self.assertErrorFormat(response)
         try:
+            contract.check_target(path)
             valid = contract.classify(wsgi_path_info(path), raw)
         except contract.NotFound:
             self.tried['not_found'] += 1

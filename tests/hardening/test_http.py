@@ -14,6 +14,7 @@ import threading
 import time
 
 import fixtures
+from oslotest import base as oslotest_base
 import psutil
 import requests
 
@@ -25,7 +26,7 @@ MIB = 1024 * 1024
 HEALTH_LIMIT = 1.0
 
 
-class SlowClientTest(base.oslotest_base.BaseTestCase):
+class SlowClientTest(oslotest_base.BaseTestCase):
     """50 connections trickling their requests, one byte a second."""
 
     def start(self, **options):
@@ -95,7 +96,7 @@ class SlowClientTest(base.oslotest_base.BaseTestCase):
             self.assertGreater(seconds, timeout - 0.5)
 
 
-class HugeHeadTest(base.oslotest_base.BaseTestCase):
+class HugeHeadTest(oslotest_base.BaseTestCase):
     """Four concurrent 32 MiB heads: a 431 each, the memory kept."""
 
     size = 32 * MIB
@@ -148,7 +149,7 @@ class HugeHeadTest(base.oslotest_base.BaseTestCase):
         self.assertLess(health, HEALTH_LIMIT)
 
 
-class BrokenInputTest(base.oslotest_base.BaseTestCase):
+class BrokenInputTest(oslotest_base.BaseTestCase):
     """Broken bodies, query strings and '#': 400 or no answer, never 5xx."""
 
     def setUp(self):

@@ -13,6 +13,7 @@ the document or in the code: report it, do not loosen the checks.
 import os
 
 import hypothesis
+from oslotest import base as oslotest_base
 
 from tests.hardening import base
 from tests.hardening import figures
@@ -22,7 +23,7 @@ DOCUMENT = os.environ.get('VMACT_OPENAPI', os.path.join(
 EXAMPLES = int(os.environ.get('VMACT_OPENAPI_EXAMPLES', '150'))
 
 
-class OpenApiConformanceTest(base.oslotest_base.BaseTestCase):
+class OpenApiConformanceTest(oslotest_base.BaseTestCase):
 
     def setUp(self):
         super().setUp()

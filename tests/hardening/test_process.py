@@ -15,6 +15,7 @@ import socket
 import threading
 import time
 
+from oslotest import base as oslotest_base
 import psutil
 import requests
 
@@ -24,7 +25,7 @@ from tests.hardening import figures
 MIB = 1024 * 1024
 
 
-class GracefulStopTest(base.oslotest_base.BaseTestCase):
+class GracefulStopTest(oslotest_base.BaseTestCase):
     """SIGTERM while a batch is in flight."""
 
     servers = ['vm-1', 'vm-2', 'vm-3', 'vm-4', 'vm-5']
@@ -88,7 +89,7 @@ class GracefulStopTest(base.oslotest_base.BaseTestCase):
             return False
 
 
-class LoadTest(base.oslotest_base.BaseTestCase):
+class LoadTest(oslotest_base.BaseTestCase):
     """Many concurrent clients, mixed valid and invalid requests."""
 
     requests_total = int(os.environ.get('VMACT_LOAD_REQUESTS', '600'))

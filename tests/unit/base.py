@@ -1,5 +1,8 @@
 """Test bases: a clean global config per test, and the whole pipeline.
 
+:class:`AppTestCase` drives the pipeline with webob requests; the
+hardening suite's pipeline tests build on it too.
+
 :class:`PipelineTestCase` loads the real ``etc/vmact/api-paste.ini`` with
 the chosen ``auth_strategy`` and two simulator agents, and drives it with
 webob requests. In the keystone strategy keystonemiddleware runs for real
@@ -8,7 +11,6 @@ and its ``AuthTokenFixture`` answers token validation without a Keystone.
 
 import http.client
 import json
-import os
 import uuid
 
 import fixtures
@@ -17,14 +19,15 @@ from oslo_config import fixture as config_fixture
 from oslotest import base as oslotest_base
 import webob
 
+from tests.support import processes
+from tests.support import vmact_config
 from vmact.api import pipeline
 from vmact.backends import simulator
 from vmact import conf as vmact_conf
 from vmact import policy
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
-PASTE_INI = os.path.join(ROOT, 'etc', 'vmact', 'api-paste.ini')
+ROOT = processes.REPO_ROOT
+PASTE_INI = vmact_config.PASTE_INI
 
 TENANT = 'demo'
 OTHER_TENANT = 'alt'
@@ -38,9 +41,14 @@ class TestCase(oslotest_base.BaseTestCase):
         self.conf_fixture = self.useFixture(
             config_fixture.Config(vmact_conf.CONF))
         self.conf = self.conf_fixture.conf
-        self.conf([], project='vmact', default_config_files=[])
+        self.conf(self.config_args(), project='vmact',
+                  default_config_files=[])
         policy.reset()
         self.addCleanup(policy.reset)
+
+    def config_args(self):
+        """The command line CONF is parsed from (a hook)."""
+        return []
 
     def flags(self, group=None, **kw):
         self.conf_fixture.config(group=group, **kw)
@@ -52,7 +60,36 @@ class TestCase(oslotest_base.BaseTestCase):
             for k, v in values.items()})
 
 
-class PipelineTestCase(TestCase):
+class AppTestCase(TestCase):
+    """Drives the paste pipeline loaded from the test's CONF.
+
+    Subclasses say which token a request carries by default
+    (:meth:`default_token`).
+    """
+
+    def load(self):
+        """Load the app once the test has set its flags."""
+        if not hasattr(self, '_app'):
+            self._app = pipeline.load_app(self.conf)
+        return self._app
+
+    def default_token(self):
+        raise NotImplementedError()
+
+    def request(self, path='/mana_api/vm_act', body=None, method='POST',
+                token=True, agent=None, headers=None, raw=None):
+        """Send one request through the pipeline; return the response.
+
+        ``body`` is JSON-encoded; ``raw`` is sent as is; ``token=True``
+        means :meth:`default_token`.
+        """
+        if token is True:
+            token = self.default_token()
+        return blank_request(path, body, method, token, agent, headers,
+                             raw).get_response(self.load())
+
+
+class PipelineTestCase(AppTestCase):
     """The full paste pipeline over two simulator agents.
 
     Agent ``scloudm`` (the default): regions RegionOne and RegionTwo,
@@ -88,12 +125,6 @@ class PipelineTestCase(TestCase):
                 group='keystone_authtoken',
                 www_authenticate_uri='http://keystone.test/v3')
 
-    def load(self):
-        """Load the app once the test has set its flags."""
-        if not hasattr(self, '_app'):
-            self._app = pipeline.load_app(self.conf)
-        return self._app
-
     def token(self, user='demo', project=TENANT, roles=('member', 'reader'),
               expires=None):
         """A token for ``user`` in ``project``, valid in either strategy."""
@@ -106,17 +137,9 @@ class PipelineTestCase(TestCase):
             role_list=list(roles), expires=expires)
         return token_id
 
-    def request(self, path='/mana_api/vm_act', body=None, method='POST',
-                token=True, agent=None, headers=None, raw=None):
-        """Send one request through the pipeline; return the response.
-
-        ``body`` is JSON-encoded; ``raw`` is sent as is; ``token=True``
-        means a member token of ``demo``.
-        """
-        if token is True:
-            token = self.token()
-        return blank_request(path, body, method, token, agent, headers,
-                             raw).get_response(self.load())
+    def default_token(self):
+        """A member token of ``demo``."""
+        return self.token()
 
     def act(self, action='os-stop', servers='demo-RegionOne-1',
             tenant_id=TENANT, region='RegionOne', value=None, **kw):
@@ -167,9 +190,11 @@ def blank_request(path, body=None, method='POST', token=None, agent=None,
     """A webob request with vmact's headers; ``body`` is JSON-encoded.
 
     ``raw`` bytes are sent as they are instead; ``headers`` come last and
-    may override the token or agent headers.
+    may override the token or agent headers. ``path`` is also the
+    REQUEST_URI, the target as sent, as waitress and mod_wsgi give it.
     """
     req = webob.Request.blank(path, method=method)
+    req.environ['REQUEST_URI'] = path
     if token:
         req.headers['X-Auth-Token'] = token
     if agent is not None:

@@ -13,22 +13,17 @@ import urllib.request
 
 import fixtures
 
+from tests.support import ports
 from tests.unit import base
 
 DEV_CONF = os.path.join(base.ROOT, 'etc', 'vmact', 'vmact-dev.conf')
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 class ConsoleScriptTest(base.TestCase):
 
     def start(self, *extra_conf):
         tmp = self.useFixture(fixtures.TempDir()).path
-        self.port = free_port()
+        self.port = ports.free_port()
         override = os.path.join(tmp, 'override.conf')
         with open(override, 'w') as f:
             f.write('[api]\nport = %d\n%s' % (self.port, ''.join(extra_conf)))

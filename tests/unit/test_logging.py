@@ -74,6 +74,18 @@ class MaskSecretsFilterTest(base.TestCase):
             self.assertNotIn(secret, text)
         self.assertEqual(5, text.count('***'), text)
 
+    def test_masks_tokens_in_a_traceback(self):
+        logs = CapturedLogs(self)
+        log = logging.getLogger('keystonemiddleware.auth_token')
+        try:
+            raise LookupError('Could not find token: gAAAAB-tb1')
+        except LookupError:
+            log.debug('Token validation failure.', exc_info=True)
+        text = '\n'.join(logs.lines())
+        self.assertNotIn('gAAAAB-tb1', text)
+        self.assertIn('Traceback (most recent call last)', text)
+        self.assertIn('LookupError: Could not find token: ***', text)
+
     def test_keeps_keystoneauths_hashes(self):
         logs = CapturedLogs(self)
         line = 'curl -H "X-Auth-Token: {SHA256}0265e15d"'

@@ -1,14 +1,19 @@
 """The benchmark's baseline: a bare WSGI app behind vmact-api's server.
 
-It does what one vmact request does at its core and nothing else: read
-the body, make the same python-novaclient call (``servers.stop``) on one
-shared keystoneauth Session, answer 200 with an empty body. Served by
-waitress, as vmact-api is, with the same thread count, so that the difference
-between the two is vmact's pipeline (middleware, keystonemiddleware,
-context, policy, fan-out, logging). Run as a script by the benchmark.
+It does what one vmact request does at its core and nothing else, with
+the same python-novaclient calls on one shared keystoneauth Session: a
+``POST`` reads the body, stops one server (``servers.stop``) and answers
+200 with an empty body; any other method is a status read: it reads one
+server (``servers.get``) and answers 200 with its state as vmact's status
+read shows it (``{"servers": [{"id", "status", "task_state",
+"power_state"}]}``). Served by waitress, as vmact-api is, with the same
+thread count, so that the difference between the two is vmact's pipeline
+(middleware, keystonemiddleware, context, policy, fan-out, logging). Run
+as a script by the benchmark.
 """
 
 import argparse
+import json
 import sys
 
 from keystoneauth1 import session as ks_session
@@ -31,8 +36,17 @@ def make_app(nova_url, token, microversion):
             environ['wsgi.input'].read(length)
         if environ.get('REQUEST_METHOD') == 'POST':
             nova.servers.stop(SERVER_ID)
-        start_response('200 OK', [('Content-Length', '0')])
-        return [b'']
+            start_response('200 OK', [('Content-Length', '0')])
+            return [b'']
+        server = nova.servers.get(SERVER_ID)
+        body = json.dumps({'servers': [{
+            'id': server.id, 'status': server.status,
+            'task_state': getattr(server, 'OS-EXT-STS:task_state', None),
+            'power_state': getattr(server, 'OS-EXT-STS:power_state', None),
+        }]}).encode()
+        start_response('200 OK', [('Content-Type', 'application/json'),
+                                  ('Content-Length', str(len(body)))])
+        return [body]
     return app
 
 

@@ -10,7 +10,9 @@ keystonemiddleware call): version discovery (``GET /`` and ``GET /v3``),
 ``POST /v3/auth/tokens`` (password and token methods; any password is
 accepted; the user name picks the roles) and ``GET /v3/auth/tokens``
 (validation, counted). Every token carries a catalog with ``identity``
-and ``compute`` endpoints (public, internal, admin) in ``RegionOne``.
+and ``compute`` endpoints (public, internal, admin) in ``RegionOne``;
+token and discovery bodies come from :mod:`tests.support.keystone`
+(keystoneauth1's fixtures), as the tests' fake Keystone's do.
 
 Fake Nova: ``POST /v2.1/servers/{id}/action`` (os-start, os-stop, reboot:
 202 after the configured latency) and ``GET /v2.1/servers/{id}`` (an
@@ -25,19 +27,22 @@ Control, on the Keystone port (not counted): ``GET /_bench/stats``,
 import argparse
 import asyncio
 import collections
-import datetime
 import json
+import os
 import signal
 import sys
 import uuid
 
+# The test support of the checkout (not installed with vmact).
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))))
+from tests.support import keystone as keystone_bodies  # noqa: E402
+
 REGION = 'RegionOne'
-DOMAIN = {'id': 'default', 'name': 'Default'}
 #: The project whose servers the benchmark acts on, and its member.
-PROJECT = {'id': 'b3c4e1f0bench0project0000000001', 'name': 'bench',
-           'domain': DOMAIN}
+PROJECT = {'id': 'b3c4e1f0bench0project0000000001', 'name': 'bench'}
 SERVICE_PROJECT = {'id': 'b3c4e1f0bench0service0000000001',
-                   'name': 'service', 'domain': DOMAIN}
+                   'name': 'service'}
 ROLES_BY_USER = {'vmact': ('admin', 'service'),
                  'bench-admin': ('admin', 'member', 'reader')}
 DEFAULT_ROLES = ('member', 'reader')
@@ -48,14 +53,6 @@ REASONS = {200: 'OK', 201: 'Created', 202: 'Accepted', 300:
            404: 'Not Found', 405: 'Method Not Allowed',
            411: 'Length Required', 413: 'Payload Too Large'}
 JSON = 'application/json'
-
-
-def _now():
-    return datetime.datetime.now(datetime.timezone.utc)
-
-
-def _iso(moment):
-    return moment.strftime('%Y-%m-%dT%H:%M:%S.%fZ')
 
 
 def _json(status, doc, headers=()):
@@ -84,41 +81,16 @@ class Cloud(object):
 
     # Keystone.
 
-    def catalog(self):
-        def service(kind, name, url):
-            return {'id': '%s-service' % name, 'type': kind, 'name': name,
-                    'endpoints': [{'id': '%s-%s' % (name, interface),
-                                   'interface': interface, 'region': REGION,
-                                   'region_id': REGION, 'url': url}
-                                  for interface in ('public', 'internal',
-                                                    'admin')]}
-        return [service('identity', 'keystone', self.keystone_url + '/v3'),
-                service('compute', 'nova', self.nova_url + '/v2.1')]
-
     def issue(self, user_name, project):
-        now = _now()
         token_id = uuid.uuid4().hex
-        roles = ROLES_BY_USER.get(user_name, DEFAULT_ROLES)
-        body = {'token': {
-            'methods': ['password'],
-            'user': {'id': 'u-%s' % user_name, 'name': user_name,
-                     'domain': DOMAIN, 'password_expires_at': None},
-            'audit_ids': [uuid.uuid4().hex[:22]],
-            'issued_at': _iso(now),
-            'expires_at': _iso(now + datetime.timedelta(hours=12)),
-            'project': project, 'is_domain': False,
-            'roles': [{'id': 'r-%s' % r, 'name': r} for r in roles],
-            'catalog': self.catalog()}}
+        body = keystone_bodies.token_body(
+            user_name, project['name'], ROLES_BY_USER.get(
+                user_name, DEFAULT_ROLES),
+            catalog={'compute': {REGION: self.nova_url + '/v2.1'}},
+            auth_url=self.keystone_url + '/v3', user_id='u-%s' % user_name,
+            project_id=project['id'], ttl=12 * 3600)
         self.tokens[token_id] = body
         return token_id, body
-
-    def version_doc(self):
-        return {'id': 'v3.14', 'status': 'stable',
-                'updated': '2020-04-07T00:00:00Z',
-                'links': [{'rel': 'self', 'href': self.keystone_url + '/v3/'}],
-                'media-types': [{'base': JSON, 'type':
-                                 'application/vnd.openstack.identity-v3+json'}
-                                ]}
 
     def keystone(self, method, path, headers, body):
         path = path.split('?', 1)[0].rstrip('/')
@@ -128,10 +100,12 @@ class Cloud(object):
         counter['requests'] += 1
         if method == 'GET' and path == '':
             counter['discovery'] += 1
-            return _json(300, {'versions': {'values': [self.version_doc()]}})
+            return _json(300, keystone_bodies.versions(
+                self.keystone_url + '/v3'))
         if method == 'GET' and path == '/v3':
             counter['discovery'] += 1
-            return _json(200, {'version': self.version_doc()})
+            return _json(200, keystone_bodies.version(
+                self.keystone_url + '/v3'))
         if path != '/v3/auth/tokens':
             counter['other'] += 1
             return _json(404, {'error': {'code': 404, 'message': 'nope'}})

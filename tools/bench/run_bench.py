@@ -30,16 +30,13 @@ It prints a table and writes JSON (``--output``). Run it with
 import argparse
 import collections
 import concurrent.futures
-import ctypes
 import http.client
 import json
 import math
 import os
 import platform
-import select
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -54,7 +51,12 @@ import requests
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.dirname(os.path.dirname(HERE))
-API_PASTE_INI = os.path.join(REPO_ROOT, 'etc', 'vmact', 'api-paste.ini')
+# The test support of the checkout (not installed with vmact).
+sys.path.insert(0, REPO_ROOT)
+from tests.support import ports as support_ports  # noqa: E402
+from tests.support import processes  # noqa: E402
+from tests.support import vmact_config as vmact_config_sections  # noqa: E402
+
 LOOPBACK = '127.0.0.1'
 REGION = 'RegionOne'
 TOKEN_AGENT = 'scloudm'
@@ -68,33 +70,9 @@ ACTIONS = (('os-start', None), ('os-stop', None), ('reboot',
 NOVACLIENT_ACTIONS = {'os-start': 'start', 'os-stop': 'stop',
                       'reboot': 'reboot'}
 
-_LIBC = ctypes.CDLL(None, use_errno=True)
-_PR_SET_PDEATHSIG = 1
-
 
 class BenchError(Exception):
     """The benchmark could not run (a service failed, a time limit hit)."""
-
-
-def _die_with_parent():
-    _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((LOOPBACK, 0))
-        return sock.getsockname()[1]
-
-
-def rss_kib(pid, field='VmRSS'):
-    try:
-        with open('/proc/%d/status' % pid) as status:
-            for line in status:
-                if line.startswith(field + ':'):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return None
 
 
 def percentile(values, fraction):
@@ -119,118 +97,38 @@ class Deadline(object):
 
 # Child processes.
 
-class Child(object):
-    """A child process with its output in a file."""
-
-    def __init__(self, name, argv, work_dir, env=None, capture=False):
-        self.name = name
-        self.output_path = os.path.join(work_dir, name + '.out')
-        self.output = open(self.output_path, 'wb')
-        self.popen = subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE if capture else self.output,
-            stderr=self.output, env=env, cwd=work_dir,
-            start_new_session=True, preexec_fn=_die_with_parent)
-
-    @property
-    def pid(self):
-        return self.popen.pid
-
-    def tail(self, size=4000):
-        try:
-            with open(self.output_path, 'rb') as output:
-                output.seek(0, os.SEEK_END)
-                output.seek(max(0, output.tell() - size))
-                return output.read().decode('utf-8', 'replace')
-        except OSError:
-            return ''
-
-    def read_line(self, timeout):
-        """The child's first stdout line (its ready report)."""
-        ready, _, _ = select.select([self.popen.stdout], [], [], timeout)
-        if not ready:
-            raise BenchError('%s said nothing within %ss:\n%s'
-                             % (self.name, timeout, self.tail()))
-        line = self.popen.stdout.readline()
-        if not line:
-            raise BenchError('%s exited with %s:\n%s'
-                             % (self.name, self.popen.wait(5), self.tail()))
-        return line
-
-    def wait_http(self, url, timeout=START_TIMEOUT):
-        """Return once ``url`` answers, in seconds since now."""
-        started = time.monotonic()
-        while time.monotonic() - started < timeout:
-            if self.popen.poll() is not None:
-                raise BenchError('%s exited with %s:\n%s' % (
-                    self.name, self.popen.returncode, self.tail()))
-            try:
-                requests.get(url, timeout=2)
-                return time.monotonic() - started
-            except requests.ConnectionError:
-                time.sleep(0.05)
-        raise BenchError('%s not answering after %ss:\n%s'
-                         % (self.name, timeout, self.tail()))
-
-    def stop(self):
-        if self.popen.poll() is None:
-            self.popen.terminate()
-            try:
-                self.popen.wait(15)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait(15)
-        if self.popen.stdout is not None:
-            self.popen.stdout.close()
-        self.output.close()
+def start_child(name, argv, work_dir, capture=False):
+    """Start ``argv`` with its output in ``<work_dir>/<name>.out``."""
+    return processes.Child(name, argv, os.path.join(work_dir, name + '.out'),
+                           cwd=work_dir, capture_stdout=capture).start()
 
 
-def vmact_api_command(config_file):
-    script = os.path.join(os.path.dirname(sys.executable), 'vmact-api')
-    if os.path.exists(script):
-        return [script, '--config-file', config_file]
-    return [sys.executable, '-c',
-            'import sys; from vmact.cmd import api; sys.exit(api.main())',
-            '--config-file', config_file]
+def start_vmact(name, sections, port, work_dir):
+    """Write ``<name>.conf`` and start vmact-api on it; returns at once."""
+    config_file = vmact_config_sections.write(
+        os.path.join(work_dir, name + '.conf'), sections)
+    return start_child(name + '-api', processes.vmact_api_command(
+        config_file), work_dir)
 
 
 def vmact_config(port, keystone_url, log_file, overrides):
     """vmact.conf's sections as {section: {option: value}}."""
+    auth_url = keystone_url + '/v3'
+    service = (auth_url, SERVICE_USER, 'bench')
     sections = collections.OrderedDict()
     sections['DEFAULT'] = {'debug': 'false', 'log_file': log_file}
-    sections['api'] = {
-        'auth_strategy': 'keystone', 'api_paste_config': API_PASTE_INI,
-        'host': LOOPBACK, 'port': str(port),
-        'enabled_agents': '%s,%s' % (TOKEN_AGENT, SERVICE_AGENT),
-        'default_agent': TOKEN_AGENT, 'max_servers_per_request': '1000'}
+    sections['api'] = vmact_config_sections.api(
+        port, (TOKEN_AGENT, SERVICE_AGENT), max_servers_per_request=1000)
     sections['oslo_middleware'] = {'max_request_body_size': '1048576'}
-    sections['keystone_authtoken'] = {
-        'www_authenticate_uri': keystone_url + '/v3',
-        'auth_url': keystone_url + '/v3', 'auth_type': 'password',
-        'username': SERVICE_USER, 'password': 'bench',
-        'project_name': 'service', 'user_domain_name': 'Default',
-        'project_domain_name': 'Default', 'interface': 'public',
-        'http_connect_timeout': '2', 'http_request_max_retries': '0'}
+    sections['keystone_authtoken'] = \
+        vmact_config_sections.keystone_authtoken(*service)
     sections[TOKEN_AGENT] = {'backend': 'nova', 'auth_mode': 'token',
                              'interface': 'public'}
-    sections[SERVICE_AGENT] = {
-        'backend': 'nova', 'auth_mode': 'service', 'interface': 'public',
-        'auth_type': 'v3password', 'auth_url': keystone_url + '/v3',
-        'username': SERVICE_USER, 'password': 'bench',
-        'project_name': 'service', 'user_domain_name': 'Default',
-        'project_domain_name': 'Default'}
-    for section, option, value in overrides:
-        sections.setdefault(section, {})[option] = value
-    return sections
-
-
-def write_config(path, sections):
-    with open(path, 'w') as conf:
-        for section, options in sections.items():
-            conf.write('[%s]\n' % section)
-            for option, value in options.items():
-                conf.write('%s = %s\n' % (option, value))
-            conf.write('\n')
+    sections[SERVICE_AGENT] = dict(
+        {'backend': 'nova', 'auth_mode': 'service', 'interface': 'public'},
+        **vmact_config_sections.password_auth(*service))
+    sections[SERVICE_AGENT]['auth_type'] = 'v3password'
+    return vmact_config_sections.merge(sections, overrides)
 
 
 def concurrency_of(sections):
@@ -429,13 +327,13 @@ class RssSampler(threading.Thread):
         started = time.monotonic()
         while not self.done.is_set() and \
                 time.monotonic() - started < self.limit:
-            self.peak = max(self.peak, rss_kib(self.pid) or 0)
+            self.peak = max(self.peak, processes.rss_kib(self.pid) or 0)
             self.done.wait(0.005)
 
     def stop(self):
         self.done.set()
         self.join(5)
-        self.peak = max(self.peak, rss_kib(self.pid) or 0)
+        self.peak = max(self.peak, processes.rss_kib(self.pid) or 0)
         return self.peak
 
 
@@ -520,52 +418,46 @@ def run(args):
     try:
         results['environment'] = environment(args)
         # The fake cloud.
-        fake = Child('fake_cloud', [sys.executable, '-u',
-                                    os.path.join(HERE, 'fake_cloud.py')],
-                     work_dir, capture=True)
+        fake = start_child('fake_cloud', [
+            sys.executable, '-u', os.path.join(HERE, 'fake_cloud.py')],
+            work_dir, capture=True)
         children.append(fake)
-        ports = json.loads(fake.read_line(START_TIMEOUT))
-        cloud = Cloud(ports['keystone'], ports['nova'])
+        fake_ports = json.loads(fake.read_line(START_TIMEOUT))
+        cloud = Cloud(fake_ports['keystone'], fake_ports['nova'])
         token, tenant_id = cloud.token()
 
         # vmact-api.
-        port = free_port()
+        port = support_ports.free_port()
         sections = vmact_config(port, cloud.keystone_url,
                                 os.path.join(work_dir, 'vmact.log'),
                                 args.set)
-        config_file = os.path.join(work_dir, 'vmact.conf')
-        write_config(config_file, sections)
         concurrency, pool_size = concurrency_of(sections)
         threads = int(sections['api'].get('server_threads', 16))
-        api = Child('vmact-api', vmact_api_command(config_file), work_dir)
+        api = start_vmact('vmact', sections, port, work_dir)
         children.append(api)
-        startup = api.wait_http('http://%s:%d/healthcheck' % (LOOPBACK,
-                                                              port))
+        startup = api.wait_for_port(port, START_TIMEOUT, path='/healthcheck')
         vmact = Vmact(port, tenant_id)
 
         # The same vmact-api, actions validated from the token cache.
-        cached_port = free_port()
-        cached_sections = vmact_config(
+        cached_port = support_ports.free_port()
+        cached_api = start_vmact('vmact-cached', vmact_config(
             cached_port, cloud.keystone_url,
             os.path.join(work_dir, 'vmact-cached.log'),
-            args.set + [('api', 'revalidate_action_tokens', 'false')])
-        cached_config = os.path.join(work_dir, 'vmact-cached.conf')
-        write_config(cached_config, cached_sections)
-        cached_api = Child('vmact-api-cached',
-                           vmact_api_command(cached_config), work_dir)
+            args.set + [('api', 'revalidate_action_tokens', 'false')]),
+            cached_port, work_dir)
         children.append(cached_api)
-        cached_api.wait_http('http://%s:%d/healthcheck' % (LOOPBACK,
-                                                           cached_port))
+        cached_api.wait_for_port(cached_port, START_TIMEOUT,
+                                 path='/healthcheck')
         vmact_cached = Vmact(cached_port, tenant_id)
 
         # The bare app.
-        bare_port = free_port()
-        bare = Child('bare-app', [
+        bare_port = support_ports.free_port()
+        bare = start_child('bare-app', [
             sys.executable, os.path.join(HERE, 'bare_app.py'),
             '--port', str(bare_port), '--threads', str(threads),
             '--nova-url', cloud.nova_url, '--token', token], work_dir)
         children.append(bare)
-        bare.wait_http('http://%s:%d/' % (LOOPBACK, bare_port))
+        bare.wait_for_port(bare_port, START_TIMEOUT, path='/', status=None)
 
         results['setup'] = {
             'vmact_startup_s': round(startup, 3),
@@ -704,7 +596,7 @@ def run(args):
                 for _ in range(args.repeat))
             cloud.latency(latency)
             walls, connections = [], []
-            rss_before = rss_kib(api.pid)
+            rss_before = processes.rss_kib(api.pid)
             sampler = RssSampler(api.pid)
             sampler.start()
             spy = None
@@ -744,8 +636,9 @@ def run(args):
                 'rss_before_kib': rss_before, 'rss_peak_kib': rss_peak}
         cloud.latency(0.0)
         results['fan_out'] = fan_out
-        results['memory'] = {'rss_now_kib': rss_kib(api.pid),
-                             'rss_hwm_kib': rss_kib(api.pid, 'VmHWM')}
+        results['memory'] = {
+            'rss_now_kib': processes.rss_kib(api.pid),
+            'rss_hwm_kib': processes.rss_kib(api.pid, 'VmHWM')}
         results['load_at_end'] = list(os.getloadavg())
         results['targets'] = targets(results, args)
         results['errors_in_vmact_log'] = count_errors(
@@ -997,7 +890,7 @@ def main(argv=None):
             seen, 'quiet' if quiet else 'still busy; running anyway'))
     try:
         results = run(args)
-    except BenchError as e:
+    except (BenchError, processes.ChildError) as e:
         sys.stderr.write('benchmark failed: %s\n' % e)
         return 1
     print(table(results))

@@ -1,9 +1,9 @@
 """The vm_act app: parse -> validate -> authorize -> dispatch -> render.
 
-The filters in front of it have already authenticated the caller
-(``environ['vmact.context']``) and chosen the agent's backend
-(``environ['vmact.backend']``). This module only wires the contract's
-pieces together: :mod:`vmact.api.request` parses and validates,
+The filters in front of it have already authenticated the caller and
+chosen the agent's backend (the environ keys of
+:mod:`vmact.api.middleware`). This module only wires the API's pieces
+together: :mod:`vmact.api.request` parses and validates,
 :mod:`vmact.policy` authorizes, the backend acts, :mod:`vmact.api.results`
 renders.
 """
@@ -11,13 +11,12 @@ renders.
 from oslo_log import log as logging
 import webob.dec
 
-from vmact.api.middleware import sp_agent
+from vmact.api import middleware
 from vmact.api import request
 from vmact.api import results
 from vmact.api import waiting
 from vmact.backends import base
 from vmact import conf as vmact_conf
-from vmact import context
 from vmact import exception
 from vmact.policies import vm_act as vm_act_policies
 from vmact import policy
@@ -50,8 +49,8 @@ class VmActApp(object):
                     % (exception.quote(req.method), ', '.join(route.methods)))
                 response.allow = route.methods
                 return response
-            ctx = context.from_environ(req.environ)
-            backend = req.environ[sp_agent.ENV_KEY]
+            ctx = req.environ[middleware.CONTEXT_KEY]
+            backend = req.environ[middleware.BACKEND_KEY]
             if req.method == 'GET':
                 return self.show(req, route, ctx, backend)
             return self.act(req, route, ctx, backend)

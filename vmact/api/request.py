@@ -1,29 +1,29 @@
-"""The contract's parsing and validation, as pure functions.
+"""Parse the request and check it, against vmact.api.schemas and beyond.
 
-Everything a client sends is checked here before anything reaches a
-backend: the path, the JSON body, the action, the server IDs. Each error
-is a :class:`vmact.exception.BadRequest` that names the field and the
-offending value, escaped by :func:`vmact.exception.quote`.
+Nothing a client sends reaches a backend unchecked. Here: the key-trimming
+JSON parse, the accepted forms made one, the cross-field rules (one
+action, path against body), and the one formatter that turns a schema
+error into a BadRequest naming the field and the escaped value.
 """
 
 import dataclasses
 import json
-import re
 import typing
 
+from vmact.api import schemas
 from vmact.backends import base
 from vmact import exception
 from vmact.exception import quote
 
 PREFIX = '/mana_api/vm_act'
-SERVER_ID = re.compile(r'[A-Za-z0-9_-]{1,64}')
-TENANT_ID = SERVER_ID
-REGION = re.compile(r'[A-Za-z0-9_.:-]{1,255}')
-
-ACTION_KEYS = base.ACTIONS
-OPTION_KEYS = ('only_if_needed', 'wait')
-KNOWN_KEYS = ('tenant_id', 'region', 'servers') + ACTION_KEYS + OPTION_KEYS
-REBOOT_TYPES = (base.HARD, base.SOFT)
+BODY = 'the request body'
+PATH = 'the path'
+QUERY = 'the query string'
+JSON_TYPES = ((bool, 'boolean'), ((int, float), 'number'), (str, 'string'),
+              (list, 'array'))
+PATH_RULES = {'tenant_id': schemas.Validator(schemas.TENANT_ID),
+              'region': schemas.Validator(schemas.REGION),
+              'server_id': schemas.Validator(schemas.SERVER_ID)}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -57,28 +57,31 @@ def route(path):
     if not path.startswith(PREFIX + '/'):
         return None
     parts = path[len(PREFIX) + 1:].split('/')
-    if len(parts) == 2:
-        return Route(('GET', 'POST'), _tenant(parts[0]), _region(parts[1]))
-    if len(parts) == 3:
-        return Route(('POST',), _tenant(parts[0]), _region(parts[1]),
-                     _server_id(parts[2], 'server_id'))
-    return None
+    if len(parts) not in (2, 3):
+        return None
+    values = dict(zip(PATH_RULES, parts))
+    for field, value in values.items():
+        validate(PATH_RULES[field], value, PATH, (field,))
+    return Route(('GET', 'POST') if len(parts) == 2 else ('POST',), **values)
 
 
 def wsgi_path(environ):
-    """PATH_INFO as text; WSGI hands it over as latin-1 decoded bytes.
+    """PATH_INFO as text (WSGI hands it over as latin-1 decoded bytes).
 
-    A raw ``#`` in the request target is a 400: waitress and Apache drop
-    it and what follows from PATH_INFO, which would leave a truncated
-    server ID to act on. The target as sent is in REQUEST_URI (waitress,
-    mod_wsgi) or RAW_URI (gunicorn).
+    The target as sent (REQUEST_URI: waitress, mod_wsgi; RAW_URI:
+    gunicorn) must hold no raw ``#``, which the server drops with what
+    follows, nor ``%2F``, which PATH_INFO decodes: either would change
+    which server the path names (``RegionOne%2Fvm-1`` names ``vm-1``).
     """
     target = environ.get('REQUEST_URI', environ.get('RAW_URI', ''))
     if '#' in target:
         raise exception.BadRequest(
-            'The request target %s contains a raw "#"; send it '
-            'percent-encoded (%%23), or leave the fragment out.'
-            % quote(target))
+            'The request target %s contains a raw "#"; send it percent-'
+            'encoded (%%23), or leave the fragment out.' % quote(target))
+    if '%2f' in target.partition('?')[0].lower():
+        raise exception.BadRequest(
+            'The request path %s contains an encoded "/" (%%2F): no '
+            'tenant, region or server ID may contain "/".' % quote(target))
     try:
         return environ.get('PATH_INFO', '').encode('latin-1').decode('utf-8')
     except UnicodeError:
@@ -88,8 +91,8 @@ def wsgi_path(environ):
 def parse_body(raw):
     """Decode the body as one JSON object, whatever the Content-Type.
 
-    Keys are trimmed (the seed writes ``'os-stop '``); a key that appears
-    twice after trimming is an error rather than a silent overwrite.
+    Keys are trimmed (the original document writes ``'os-stop '``); a key
+    that appears twice after trimming is an error, not an overwrite.
     """
     if not raw or not raw.strip():
         raise exception.BadRequest('The request body is empty; expected a '
@@ -114,33 +117,31 @@ def parse_body(raw):
                                    'nested too deeply.')
     if not isinstance(body, dict):
         raise exception.BadRequest('The request body must be a JSON object, '
-                                   'not %s.' % _json_type(body))
+                                   'not %s.' % _shown(body))
     return body
 
 
 def act_request(route_, body, max_servers, max_wait):
     """Validate a POST body against its route; return an ActRequest."""
-    unknown = [k for k in body if k not in KNOWN_KEYS]
-    if unknown:
-        raise exception.BadRequest(
-            'Unknown field %s in the request body; known fields: %s.'
-            % (quote(unknown[0]), ', '.join(KNOWN_KEYS)))
-    tenant_id = _merge('tenant_id', route_.tenant_id, body, _tenant)
-    region = _merge('region', route_.region, body, _region)
+    required = [field for field in ('tenant_id', 'region')
+                if getattr(route_, field) is None]
+    if route_.server_id is None:
+        required.append('servers')
+    body = _normalised(body)
+    validate(schemas.validator(schemas.act_body, max_servers, max_wait,
+                               tuple(required)), body, BODY)
+    tenant_id = _merged('tenant_id', route_.tenant_id, body)
+    region = _merged('region', route_.region, body)
     if 'servers' in body:
-        servers = parse_servers(body['servers'], max_servers)
+        servers = tuple(dict.fromkeys(body['servers']))
         if route_.server_id and route_.server_id not in servers:
             raise exception.BadRequest(
                 'The path names server %s, which is not among "servers".'
                 % quote(route_.server_id))
-    elif route_.server_id:
-        servers = (route_.server_id,)
     else:
-        raise exception.BadRequest('Missing field "servers": a comma-'
-                                   'separated string or a list of server '
-                                   'IDs.')
-    action = parse_action(body, max_wait)
-    return ActRequest(base.Target(tenant_id, region, servers), action)
+        servers = (route_.server_id,)
+    return ActRequest(base.Target(tenant_id, region, servers),
+                      _action(body))
 
 
 def query_params(req):
@@ -153,151 +154,125 @@ def query_params(req):
 
 def check_act_query(params):
     """An action takes no query parameter: each one is a 400 naming it."""
-    if params:
-        raise exception.BadRequest('Unknown query parameter %s; an action '
-                                   'takes none (its options go in the '
-                                   'body).' % quote(next(iter(params))))
+    validate(schemas.validator(schemas.act_query), dict.fromkeys(params),
+             QUERY, noun='query parameter')
 
 
 def show_request(route_, params, max_servers):
-    """Validate a status read (GET with ``?servers=``); return a Target."""
-    unknown = [k for k in params if k != 'servers']
-    if unknown:
-        raise exception.BadRequest('Unknown query parameter %s; the status '
-                                   'read takes only "servers".'
-                                   % quote(unknown[0]))
-    values = params.getall('servers')
-    if not values:
-        raise exception.BadRequest('Missing query parameter "servers": a '
-                                   'comma-separated list of server IDs.')
-    servers = parse_servers(','.join(values), max_servers)
-    return base.Target(route_.tenant_id, route_.region, servers)
+    """Validate a status read (GET with ``?servers=``); return a Target.
+
+    ``servers`` may be repeated: its values are joined with commas.
+    """
+    query = dict.fromkeys(params)
+    if 'servers' in params:
+        query['servers'] = _items(','.join(params.getall('servers')))
+    validate(schemas.validator(schemas.status_query, max_servers), query,
+             QUERY, noun='query parameter')
+    return base.Target(route_.tenant_id, route_.region,
+                       tuple(dict.fromkeys(query['servers'])))
 
 
-def parse_servers(value, max_servers):
-    """Split, trim, validate and de-duplicate server IDs, keeping order."""
-    if isinstance(value, str):
-        items = value.split(',')
-    elif isinstance(value, list):
-        items = value
-        for item in items:
-            if not isinstance(item, str):
-                raise exception.BadRequest(
-                    'Field "servers" must list strings; found %s %s.'
-                    % (_json_type(item), quote(item)))
-    else:
-        raise exception.BadRequest(
-            'Field "servers" must be a comma-separated string or a list of '
-            'strings, not %s.' % _json_type(value))
-    if len(items) > max_servers:
-        raise exception.BadRequest(
-            'Field "servers" names %d servers; at most %d are allowed per '
-            'request.' % (len(items), max_servers))
-    if not items:
-        raise exception.BadRequest('Field "servers" names no server.')
-    servers = {}
-    for position, item in enumerate(items, 1):
-        item = item.strip()
-        if not item:
-            raise exception.BadRequest(
-                'Field "servers" has an empty item at position %d.'
-                % position)
-        servers.setdefault(_server_id(item, 'servers'), None)
-    return tuple(servers)
+def validate(validator, instance, where, field=(), noun='field'):
+    """Raise a BadRequest for the first rule ``instance`` breaks, if any.
+
+    The first error in schema order is the one reported, so a list over
+    its limit is refused before its items are checked.
+    """
+    error = next(validator.iter_errors(instance), None)
+    if error is not None:
+        raise exception.BadRequest(error_message(error, where, field, noun))
 
 
-def parse_action(body, max_wait):
-    """Return the one action the body names, with its options."""
-    named = [k for k in ACTION_KEYS if k in body]
+def error_message(error, where, field=(), noun='field'):
+    """One sentence from a jsonschema error: field, value and rule.
+
+    The field is named by its JSON path (``reboot.type``, ``servers[3]``)
+    within ``where``; the value is escaped by quote.
+    """
+    path = tuple(field) + tuple(error.absolute_path)
+    place = '%s in %s' % (quote(json_path(path)), where) if path else where
+    subject = '%s %s' % (noun.capitalize(), place)
+    value, rule = error.instance, error.schema
+    expected = rule.get('description', 'allowed here')
+    if error.validator == 'additionalProperties':
+        known = list(rule.get('properties', ()))
+        unknown = next(k for k in value if k not in known)
+        return 'Unknown %s %s in %s; %s.' % (
+            noun, quote(unknown), place, 'known: %s' % ', '.join(known)
+            if known else 'it takes %s' % expected)
+    if error.validator == 'required':
+        missing = next(k for k in error.validator_value if k not in value)
+        return 'Missing %s %s: %s.' % (
+            noun, quote(json_path(path + (missing,))),
+            rule['properties'][missing]['description'])
+    if error.validator == 'maxItems':
+        return ('%s names %d items; at most %d are allowed (counted before '
+                'duplicates are dropped).'
+                % (subject, len(value), error.validator_value))
+    if value == '' or value == []:
+        return '%s is empty; expected %s.' % (subject, expected)
+    return '%s: %s is not %s.' % (subject, _shown(value), expected)
+
+
+def json_path(path):
+    """``('servers', 3)`` as ``servers[3]``, ``('reboot', 'type')`` ..."""
+    return ''.join('[%d]' % part if isinstance(part, int) else '.' + part
+                   for part in path).lstrip('.')
+
+
+def _normalised(body):
+    """The accepted forms made one: trimmed strings, ``servers`` a list."""
+    body = dict(body)
+    for field in ('tenant_id', 'region'):
+        if isinstance(body.get(field), str):
+            body[field] = body[field].strip()
+    if 'servers' in body:
+        body['servers'] = _items(body['servers'])
+    reboot = body.get(base.REBOOT)
+    if isinstance(reboot, dict) and isinstance(reboot.get('type'), str):
+        body[base.REBOOT] = dict(reboot, type=reboot['type'].strip())
+    return body
+
+
+def _items(servers):
+    """A comma-separated string split; every string item trimmed."""
+    if isinstance(servers, str):
+        servers = servers.split(',')
+    if isinstance(servers, list):
+        return [s.strip() if isinstance(s, str) else s for s in servers]
+    return servers
+
+
+def _action(body):
+    """The one action a valid body names, with its options."""
+    named = [k for k in base.ACTIONS if k in body]
     if not named:
         raise exception.BadRequest('No action in the request body: give '
                                    'exactly one of %s.'
-                                   % ', '.join(ACTION_KEYS))
+                                   % ', '.join(base.ACTIONS))
     if len(named) > 1:
         raise exception.BadRequest('The request body names %d actions (%s); '
                                    'give exactly one.'
                                    % (len(named), ', '.join(named)))
     name = named[0]
-    value = body[name]
-    reboot_type = None
-    if name == base.REBOOT:
-        reboot_type = _reboot_type(value)
-    elif value not in (None, {}):
-        raise exception.BadRequest('Action %s takes null or {}, not %s.'
-                                   % (quote(name), quote(value)))
+    reboot_type = ((body[name] or {}).get('type', base.SOFT).upper()
+                   if name == base.REBOOT else None)
     only_if_needed = body.get('only_if_needed', False)
-    if not isinstance(only_if_needed, bool):
-        raise exception.BadRequest('Field "only_if_needed" must be true or '
-                                   'false, not %s.' % quote(only_if_needed))
     if only_if_needed and name == base.REBOOT:
         raise exception.BadRequest('Field "only_if_needed" applies to '
                                    'os-start and os-stop, not reboot.')
-    wait = body.get('wait', 0)
-    if (isinstance(wait, bool) or not isinstance(wait, (int, float))
-            or not 0 <= wait <= max_wait):
-        raise exception.BadRequest('Field "wait" must be a number of seconds '
-                                   'from 0 to %g, not %s.'
-                                   % (max_wait, quote(wait)))
-    return base.Action(name, reboot_type, only_if_needed, float(wait))
+    return base.Action(name, reboot_type, only_if_needed,
+                       float(body.get('wait', 0)))
 
 
-def _reboot_type(value):
-    if value is None or value == {}:
-        return base.SOFT
-    if not isinstance(value, dict):
-        raise exception.BadRequest('Action "reboot" takes {"type": "HARD"} '
-                                   'or {"type": "SOFT"}, not %s.'
-                                   % quote(value))
-    extra = [k for k in value if k != 'type']
-    if extra:
-        raise exception.BadRequest('Unknown field %s in "reboot"; it takes '
-                                   'only "type".' % quote(extra[0]))
-    kind = value['type']
-    if not isinstance(kind, str) or kind.strip().upper() not in REBOOT_TYPES:
-        raise exception.BadRequest('Field "reboot.type" must be HARD or SOFT, '
-                                   'not %s.' % quote(kind))
-    return kind.strip().upper()
-
-
-def _merge(field, from_path, body, check):
-    if field in body:
-        value = body[field]
-        if not isinstance(value, str):
-            raise exception.BadRequest('Field %s must be a string, not %s.'
-                                       % (quote(field), _json_type(value)))
-        value = check(value.strip(), field)
-        if from_path is not None and value != from_path:
-            raise exception.BadRequest(
-                'Field %s is %s in the body but %s in the path.'
-                % (quote(field), quote(value), quote(from_path)))
-        return value
-    if from_path is None:
-        raise exception.BadRequest('Missing field %s.' % quote(field))
-    return from_path
-
-
-def _server_id(value, field):
-    if not SERVER_ID.fullmatch(value):
+def _merged(field, from_path, body):
+    if field not in body:
+        return from_path
+    if from_path is not None and body[field] != from_path:
         raise exception.BadRequest(
-            'Invalid server ID %s in %s: use 1 to 64 characters of A-Z, '
-            'a-z, 0-9, "_" and "-".' % (quote(value), quote(field)))
-    return value
-
-
-def _tenant(value, field='tenant_id'):
-    if not TENANT_ID.fullmatch(value):
-        raise exception.BadRequest(
-            'Invalid %s %s: use 1 to 64 characters of A-Z, a-z, 0-9, "_" '
-            'and "-".' % (field, quote(value)))
-    return value
-
-
-def _region(value, field='region'):
-    if not REGION.fullmatch(value):
-        raise exception.BadRequest(
-            'Invalid %s %s: use 1 to 255 characters of A-Z, a-z, 0-9 and '
-            '"_.:-".' % (field, quote(value)))
-    return value
+            'Field %s is %s in the body but %s in the path.'
+            % (quote(field), quote(body[field]), quote(from_path)))
+    return body[field]
 
 
 def _trimmed_object(pairs):
@@ -316,15 +291,10 @@ def _reject_constant(name):
                                'not valid JSON.' % name)
 
 
-def _json_type(value):
+def _shown(value):
+    """``null``, or the value's JSON type and the value, escaped."""
     if value is None:
         return 'null'
-    if isinstance(value, bool):
-        return 'a boolean'
-    if isinstance(value, (int, float)):
-        return 'a number'
-    if isinstance(value, str):
-        return 'a string'
-    if isinstance(value, list):
-        return 'an array'
-    return 'an object'
+    kind = next((name for types, name in JSON_TYPES
+                 if isinstance(value, types)), 'object')
+    return 'the %s %s' % (kind, quote(value))

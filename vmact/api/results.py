@@ -1,9 +1,9 @@
-"""Responses in the seed's shape: a bare 200, or ``{msg, code, reason}``.
+"""Responses: a bare 200, or the error format ``{msg, code, reason}``.
 
-Batch rules (the contract): every server succeeded -> 200 with no body;
-otherwise the error body adds ``failures`` and ``succeeded``, and the
-status is the failures' common status when every server failed with the
-same one, else 207.
+Batch results: every server succeeded -> 200 with no body; otherwise the
+error body adds ``failures`` and ``succeeded``, and the status is the
+failures' common status when every server failed with the same one, else
+207 (doc/source/api-rules.rst, "Error format" and "Batch results").
 """
 
 import http.client
@@ -20,7 +20,7 @@ def reason(code):
 
 
 def error_response(code, msg, reason_phrase=None, **extra):
-    """A webob response carrying the seed's error body."""
+    """A webob response carrying the error format's body."""
     body = {'msg': msg, 'code': code,
             'reason': reason_phrase or reason(code)}
     body.update(extra)
@@ -36,7 +36,10 @@ def json_response(code, body):
 
 
 def unauthorized(status):
-    """The seed's authentication error; ``status`` is 401 or 400."""
+    """The authentication error; ``status`` is 401, or 400 by option.
+
+    ``[api] unauthorized_status``: doc/source/api-rules.rst, "Status codes".
+    """
     return error_response(status, UNAUTHORIZED_MSG, 'Unauthorized')
 
 
@@ -51,7 +54,7 @@ def batch_response(outcomes, verb):
 
 def status_response(outcomes):
     """Render a status read: the servers' states, then any failures."""
-    shown = [dict(id=o.server, **o.state.as_dict())
+    shown = [{'id': o.server, **o.state.as_dict()}
              for o in outcomes if o.ok]
     if len(shown) == len(outcomes):
         return json_response(200, {'servers': shown})

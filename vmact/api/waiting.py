@@ -12,7 +12,8 @@ anything is sent (until asynchronous jobs exist). Requests without
 The limit is per process, as threads are: under Apache the threads of a
 mod_wsgi daemon process (``mod_wsgi.threads_per_process``), otherwise
 ``[api] server_threads`` (vmact-api's own, or the count to assume under
-another WSGI server).
+another WSGI server). The rule as clients see it: doc/source/api-rules.rst,
+"wait".
 """
 
 import contextlib

@@ -81,7 +81,9 @@ class ServerState:
     power_state: typing.Optional[str] = None
 
     def as_dict(self):
-        return dataclasses.asdict(self)
+        """The state as the status read shows it."""
+        return {'status': self.status, 'task_state': self.task_state,
+                'power_state': self.power_state}
 
 
 @dataclasses.dataclass(frozen=True)

@@ -51,8 +51,7 @@ POWER_STATES = {0: 'pending', 1: 'running', 3: 'paused', 4: 'shutdown',
 
 #: Nova statuses kept as they are; other 4xx become 400, 5xx become 502.
 #: Nova's 413 is its OverLimit (rate or quota limit), not a body size.
-_KEPT_STATUSES = {401: 401, 403: 403, 404: 404, 409: 409, 413: 429,
-                  429: 429}
+_KEPT_STATUSES = {401: 401, 403: 403, 404: 404, 409: 409, 413: 429, 429: 429}
 
 #: What novaclient raises when Nova's answer is not the JSON it expects
 #: (a proxy's page, a body without ``server``): Nova's fault, a 502.
@@ -208,9 +207,8 @@ class NovaBackend(base.Backend):
         return base.Outcome(server_id, 202)
 
     def _not_sent(self, server_id):
-        return base.Outcome(server_id, 504, 'Not sent: the request deadline '
-                            'of %gs passed first'
-                            % self.opts.request_deadline)
+        return base.Outcome(server_id, 504, 'Not sent: the request deadline of'
+                            ' %gs passed first' % self.opts.request_deadline)
 
     def _failed(self, server_id, error):
         """Map a Nova or transport error to the server's Outcome."""
@@ -279,14 +277,17 @@ class NovaBackend(base.Backend):
             raise exception.BackendError(
                 'Agent %s could not authenticate to its identity service: '
                 '%s' % (self.agent, type(e).__name__))
-        found = access.service_catalog.get_endpoints_data(
-            service_type='compute', interface=self.opts.interface)
-        endpoints = found.get('compute', [])
-        for endpoint in endpoints:
-            if endpoint.region_name == region:
-                return endpoint.url
-        raise exception.UnknownRegion(
-            region, {e.region_name for e in endpoints if e.region_name})
+        # The token's raw catalog: get_endpoints_data deep-copies it.
+        found = [(point.get('region_id') or point.get('region'), point['url'])
+                 for service in access.service_catalog.catalog
+                 if service.get('type') == 'compute'
+                 for point in service.get('endpoints', ())
+                 if point.get('interface') == self.opts.interface and
+                 point.get('url')]
+        for name, url in found:
+            if name == region:
+                return url
+        raise exception.UnknownRegion(region, {n for n, _ in found if n})
 
 
 def _state_of(server):

@@ -1,6 +1,6 @@
 """An in-memory cloud for development and demos: no real server is touched.
 
-Servers live per tenant and region, seeded from the agent's section
+Servers live per tenant and region, created from the agent's section
 (``servers``, ``tenants`` + ``servers_per_tenant``). Actions follow Nova's
 own state rules (``nova/compute/api.py``'s ``check_instance_state``):
 

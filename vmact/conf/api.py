@@ -66,9 +66,10 @@ OPTS = [
                  help='Seconds vmact-api gives requests in flight to '
                       'finish after SIGTERM.'),
     cfg.IntOpt('unauthorized_status', default=401, choices=[401, 400],
-               help='Status for a missing, invalid or expired token. The '
-                    'seed document shows 400 with reason "Unauthorized"; '
-                    'set 400 for clients written against that sample.'),
+               help='Status for a missing, invalid or expired token (or '
+                    'service token); the body\'s reason is "Unauthorized" '
+                    'either way. Set 400 for clients that expect 400 '
+                    'there.'),
     cfg.BoolOpt('revalidate_action_tokens', default=True,
                 help='Validate the token of every action request (any '
                      'method but GET and HEAD) with Keystone, even when '

@@ -1,4 +1,8 @@
-"""One rule per action, and one for the status read."""
+"""One rule per action, and one for the status read.
+
+doc/source/api-rules.rst, "Tenant isolation and ownership", lists the
+defaults.
+"""
 
 from oslo_policy import policy
 

@@ -35,7 +35,11 @@ class HttpInputTest(test_vm_act.Helpers, base.PipelineTestCase):
     def post(self, path, raw=STOP_BODY, environ=None):
         req = base.blank_request(path, method='POST', token=self.token(),
                                  raw=raw)
-        req.environ.update(environ or {})
+        for key, value in (environ or {}).items():
+            if value is None:
+                req.environ.pop(key, None)
+            else:
+                req.environ[key] = value
         return req.get_response(self.load())
 
     def test_post_with_unknown_query_parameter_is_400_naming_it(self):
@@ -59,9 +63,22 @@ class HttpInputTest(test_vm_act.Helpers, base.PipelineTestCase):
         response = self.post(path, environ={'REQUEST_URI': path + '%23'})
         self.assertOK(response)
 
+    def test_encoded_slash_in_request_uri_is_refused_not_split(self):
+        # PATH_INFO has %2F decoded: "RegionOne%2F<id>" would route as
+        # region RegionOne and server <id>.
+        path = PATH + '/demo/RegionOne/' + DEMO1
+        for raw in (PATH + '/demo/RegionOne%2F' + DEMO1,
+                    PATH + '/demo/RegionOne%2f' + DEMO1 + '?x=1'):
+            response = self.post(path, environ={'REQUEST_URI': raw})
+            self.assertRefused(response, 400, 'encoded "/"', '%2F')
+        # In the query string it is no separator: only the unknown
+        # parameter is refused.
+        self.assertRefused(self.post(path + '?note=a%2Fb'), 400, '"note"')
+
     def test_raw_hash_in_gunicorn_raw_uri_is_refused(self):
         path = PATH + '/demo/RegionOne/' + DEMO1
-        response = self.post(path, environ={'RAW_URI': path + '#'})
+        response = self.post(path, environ={'REQUEST_URI': None,
+                                            'RAW_URI': path + '#'})
         self.assertRefused(response, 400, 'raw "#"')
 
     def test_raw_hash_in_status_read_query_is_refused(self):

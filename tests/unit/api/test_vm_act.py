@@ -134,50 +134,24 @@ class ContractTests(Helpers):
         self.assertEqual({'off1': 'ACTIVE', 'off2': 'ACTIVE'},
                          self.states(['off1', 'off2']))
 
-    def test_path_server_not_among_servers_is_400(self):
-        response = self.request(PATH + '/demo/RegionOne/off1',
-                                body={'servers': 'off2', 'os-start': None})
-        self.assertRefused(response, 400, 'off1', 'servers')
-
-    def test_path_and_body_agreeing_is_accepted(self):
-        response = self.request(PATH + '/demo/RegionOne',
-                                body={'tenant_id': 'demo',
-                                      'region': 'RegionOne',
-                                      'servers': DEMO1, 'os-stop': None})
-        self.assertOK(response)
-
-    def test_path_and_body_tenant_disagreeing_is_400(self):
-        response = self.request(PATH + '/demo/RegionOne',
-                                body={'tenant_id': 'alt', 'servers': DEMO1,
-                                      'os-stop': None})
-        self.assertRefused(response, 400, 'tenant_id', 'alt', 'demo')
-
-    def test_path_and_body_region_disagreeing_is_400(self):
-        response = self.request(PATH + '/demo/RegionOne/' + DEMO1,
-                                body={'region': 'RegionTwo',
-                                      'os-stop': None})
-        self.assertRefused(response, 400, 'region', 'RegionTwo')
-
-    def test_bad_server_id_in_path_is_400(self):
-        response = self.request(PATH + '/demo/RegionOne/a.b',
-                                body={'os-stop': None})
-        self.assertRefused(response, 400, 'a.b')
-
     def test_percent_encoded_bad_ids_in_path_are_400_named_safely(self):
         for encoded in ('..', 'a%2Eb', 'a%3Fb', 'a%23b', 'a%25b', 'a%20b',
                         'a%0D%0Ab', 'a%00b', 'caf%C3%A9'):
             response = self.request(PATH + '/demo/RegionOne/' + encoded,
                                     body={'os-stop': None})
-            body = self.assertError(response, 400, 'Invalid server ID')
+            body = self.assertError(response, 400, '"server_id"',
+                                    'not a server ID')
             self.assertSafeMessage(body['msg'])
         self.assertEqual([], self.calls)
 
-    def test_encoded_slash_in_path_id_is_refused(self):
-        # WSGI decodes %2F before routing: the path has one more segment.
-        response = self.request(PATH + '/demo/RegionOne/%s%%2Fx' % DEMO1,
-                                body={'os-stop': None})
-        self.assertIn(response.status_int, (400, 404))
-        self.assertEqual([], self.calls)
+    def test_encoded_slash_in_path_is_a_400_naming_the_path(self):
+        # WSGI decodes %2F before routing, so it would add a segment
+        # (Apache refuses it before vmact: tests/deployment).
+        for path in ('/demo/RegionOne/%s%%2Fx' % DEMO1,
+                     '/demo/RegionOne%%2F%s' % DEMO1):
+            response = self.request(PATH + path, body={'os-stop': None})
+            self.assertRefused(response, 400, 'encoded "/"',
+                               '"%s%s"' % (PATH, path))
 
     def test_path_not_utf8_is_400_in_error_format(self):
         response = self.request(PATH + '/demo/RegionOne/a%FFb',
@@ -279,15 +253,6 @@ class ContractTests(Helpers):
     def test_status_read_does_not_act(self):
         self.read([DEMO1, 'off1'])
         self.assertEqual([], self.sent())
-
-    def test_status_read_without_servers_is_400(self):
-        response = self.request(PATH + '/demo/RegionOne', method='GET')
-        self.assertRefused(response, 400, 'servers')
-
-    def test_status_read_unknown_parameter_is_400(self):
-        response = self.request(PATH + '/demo/RegionOne?servers=%s&all=1'
-                                % DEMO1, method='GET')
-        self.assertRefused(response, 400, 'all')
 
     def test_status_read_bad_id_is_400(self):
         self.assertRefused(self.read('a%2Fb'), 400, 'a/b')
@@ -443,56 +408,8 @@ class ContractTests(Helpers):
         self.assertOK(self.act_raw('application/json; charset=utf-8'))
         self.assertEqual({DEMO1: 'SHUTOFF'}, self.states([DEMO1]))
 
-    # Body: servers -------------------------------------------------------
-
-    def test_servers_as_comma_string_trimmed(self):
-        self.assertOK(self.act(servers=' %s , %s\t' % (DEMO1, DEMO2)))
-        self.assertEqual([('scloudm', (DEMO1, DEMO2))], self.sent())
-
-    def test_servers_as_json_array_trimmed(self):
-        self.assertOK(self.act(servers=[DEMO1 + ' ', ' ' + DEMO2]))
-        self.assertEqual([('scloudm', (DEMO1, DEMO2))], self.sent())
-        self.assertEqual({DEMO1: 'SHUTOFF', DEMO2: 'SHUTOFF'},
-                         self.states([DEMO1, DEMO2]))
-
-    def test_duplicates_sent_once_in_first_order(self):
-        self.assertOK(self.act('reboot', [DEMO2, DEMO1, DEMO2, ' ' + DEMO1],
-                               value={'type': 'HARD'}))
-        self.assertEqual([('scloudm', (DEMO2, DEMO1))], self.sent())
-
-    def test_empty_server_item_is_400(self):
-        self.assertRefused(self.act(servers='%s,,%s' % (DEMO1, DEMO2)), 400,
-                           'empty', 'position 2')
-
-    def test_trailing_comma_is_400(self):
-        self.assertRefused(self.act(servers=DEMO1 + ','), 400, 'empty')
-
-    def test_empty_servers_string_is_400(self):
-        self.assertRefused(self.act(servers=''), 400, 'servers')
-
-    def test_empty_servers_list_is_400(self):
-        # Naming no server is a missing field, not a vacuous 200.
-        self.assertRefused(self.act(servers=[]), 400, 'servers')
-
-    def test_servers_of_wrong_type_is_400(self):
-        for value in (None, 7, {'id': DEMO1}, [DEMO1, 7]):
-            self.assertError(self.act(servers=value), 400, 'servers')
-        self.assertEqual([], self.calls)
-
-    def test_bad_server_ids_are_400_named_safely(self):
-        for server in ('a/b', '../x', 'a.b', 'a?b', 'a#b', 'a%2Fb', 'a b',
-                       'a\tb', 'a\x00b', 'a\r\nb', 'caf\u00e9', 'x' * 65):
-            body = self.assertError(self.act(servers=[server]), 400,
-                                    'Invalid server ID')
-            self.assertSafeMessage(body['msg'])
-        self.assertEqual([], self.calls)
-
-    def test_longest_and_seed_style_ids_are_valid(self):
-        # Valid syntax reaches the backend, which does not know them.
-        body = self.assertError(self.act(servers=['x' * 64, 'k432k234']),
-                                404)
-        self.assertEqual(['x' * 64, 'k432k234'],
-                         [f['server'] for f in body['failures']])
+    # Body: the limits from the configuration ----------------------------
+    # (the body rules themselves are tested once, in test_request)
 
     def test_too_many_servers_is_400(self):
         self.flags(group='api', max_servers_per_request=3)
@@ -509,148 +426,19 @@ class ContractTests(Helpers):
         self.flags(group='api', max_servers_per_request=3)
         self.assertOK(self.act(servers=[DEMO1, DEMO2, DEMO3]))
 
-    # Body: fields and actions --------------------------------------------
-
-    def test_missing_fields_are_400(self):
-        for field in ('tenant_id', 'region', 'servers'):
-            body = {'tenant_id': 'demo', 'region': 'RegionOne',
-                    'servers': DEMO1, 'os-stop': None}
-            del body[field]
-            self.assertError(self.request(body=body), 400, field)
-        self.assertEqual([], self.calls)
-
-    def test_no_action_is_400(self):
-        response = self.request(body={'tenant_id': 'demo',
-                                      'region': 'RegionOne',
-                                      'servers': DEMO1})
-        self.assertRefused(response, 400, 'os-start', 'os-stop', 'reboot')
-
-    def test_two_actions_are_400(self):
-        response = self.request(body={'tenant_id': 'demo',
-                                      'region': 'RegionOne',
-                                      'servers': DEMO1, 'os-start': None,
-                                      'os-stop': None})
-        self.assertRefused(response, 400, 'os-start', 'os-stop')
-
-    def test_unknown_key_is_400_naming_it(self):
-        response = self.request(body={'tenant_id': 'demo',
-                                      'region': 'RegionOne',
-                                      'servers': DEMO1, 'os-stop': None,
-                                      'force': True})
-        self.assertRefused(response, 400, 'force')
-
-    def test_misspelt_action_is_400_naming_it(self):
-        self.assertRefused(self.act('os-stp'), 400, 'os-stp')
-
-    def test_action_keys_with_stray_white_space(self):
-        self.assertOK(self.act('os-stop ', DEMO1))
-        self.assertOK(self.act(' reboot', DEMO2, value={'type': 'SOFT'}))
-        self.assertOK(self.act(' os-start\t', 'off1'))
-        self.assertEqual({DEMO1: 'SHUTOFF', DEMO2: 'ACTIVE',
-                          'off1': 'ACTIVE'},
-                         self.states([DEMO1, DEMO2, 'off1']))
-        self.assertEqual(3, len(self.sent()))
-
-    def test_duplicate_keys_after_trimming_are_400(self):
-        raw = (b'{"tenant_id": "demo", "region": "RegionOne", '
-               b'"servers": "%s", "os-stop": null, "os-stop ": null}'
-               % DEMO1.encode())
-        self.assertRefused(self.request(raw=raw), 400, 'os-stop', 'twice')
-
-    def test_start_and_stop_take_empty_object(self):
-        self.assertOK(self.act('os-stop', DEMO1, value={}))
-        self.assertOK(self.act('os-start', 'off1', value={}))
-        self.assertEqual({DEMO1: 'SHUTOFF', 'off1': 'ACTIVE'},
-                         self.states([DEMO1, 'off1']))
-
-    def test_start_and_stop_refuse_other_values(self):
-        for value in (True, 'now', {'force': True}):
-            self.assertError(self.act('os-stop', DEMO1, value=value), 400,
-                             'os-stop')
-        self.assertEqual([], self.calls)
+    # Body: the reboot type reaches the backend ---------------------------
 
     def test_reboot_hard(self):
         # SOFT is refused from SHUTOFF, so success here proves HARD.
         self.assertOK(self.act('reboot', 'off1', value={'type': 'HARD'}))
         self.assertEqual({'off1': 'ACTIVE'}, self.states(['off1']))
 
-    def test_reboot_type_is_case_insensitive(self):
-        self.assertOK(self.act('reboot', 'off1', value={'type': 'hard'}))
-        self.assertOK(self.act('reboot', 'off2', value={'type': 'Hard'}))
-
     def test_reboot_soft(self):
         self.assertOK(self.act('reboot', DEMO1, value={'type': 'SOFT'}))
         self.assertError(self.act('reboot', 'off1', value={'type': 'soft'}),
                          409)
 
-    def test_reboot_null_or_empty_means_soft(self):
-        for value in (None, {}):
-            self.assertError(self.act('reboot', 'off1', value=value), 409)
-            self.assertOK(self.act('reboot', DEMO1, value=value))
-
-    def test_bad_reboot_type_is_400(self):
-        for kind in ('POWER', '', None, 1):
-            self.assertError(self.act('reboot', DEMO1,
-                                      value={'type': kind}),
-                             400, 'HARD', 'SOFT')
-        self.assertEqual([], self.calls)
-
-    def test_reboot_not_an_object_is_400(self):
-        self.assertRefused(self.act('reboot', DEMO1, value='HARD'), 400,
-                           'reboot')
-
-    def test_extra_key_in_reboot_is_400(self):
-        self.assertRefused(self.act('reboot', DEMO1,
-                                    value={'type': 'HARD', 'delay': 5}),
-                           400, 'delay')
-
-    def test_tenant_and_region_must_be_strings(self):
-        for field in ('tenant_id', 'region'):
-            body = {'tenant_id': 'demo', 'region': 'RegionOne',
-                    'servers': DEMO1, 'os-stop': None, field: ['x']}
-            self.assertError(self.request(body=body), 400, field)
-        self.assertEqual([], self.calls)
-
-    def test_invalid_tenant_is_400(self):
-        self.assertRefused(self.act(tenant_id='de/mo'), 400, 'tenant_id')
-
-    # Body: raw -----------------------------------------------------------
-
-    def test_malformed_json_says_where(self):
-        raw = (b'{\n  "servers": "k432k234,a342fsd,234sdfg"\n'
-               b'  "os-start": null\n}')
-        self.assertRefused(self.request(PATH + '/demo/RegionOne/k432k234',
-                                        raw=raw),
-                           400, 'Malformed JSON', 'line 3', 'column 3')
-
-    def test_body_not_an_object_is_400(self):
-        for raw in (b'[]', b'"os-stop"', b'42', b'null'):
-            self.assertError(self.request(raw=raw), 400, 'JSON object')
-        self.assertEqual([], self.calls)
-
-    def test_empty_body_is_400(self):
-        self.assertRefused(self.request(raw=b''), 400, 'empty')
-
-    def test_body_not_utf8_is_400(self):
-        raw = b'{"tenant_id": "d\xe9mo"}'
-        self.assertRefused(self.request(raw=raw), 400, 'UTF-8')
-
-    def test_nan_is_400(self):
-        raw = (b'{"tenant_id": "demo", "region": "RegionOne", '
-               b'"servers": "x", "os-stop": null, "wait": NaN}')
-        self.assertRefused(self.request(raw=raw), 400, 'NaN')
-
-    def test_huge_integer_wait_is_400(self):
-        raw = (b'{"tenant_id": "demo", "region": "RegionOne", '
-               b'"servers": "x", "os-stop": null, "wait": 1%s}'
-               % (b'0' * 400))
-        self.assertRefused(self.request(raw=raw), 400, 'wait')
-
-    def test_integer_too_long_to_parse_is_400(self):
-        raw = (b'{"tenant_id": "demo", "region": "RegionOne", '
-               b'"servers": "x", "os-stop": null, "wait": %s}'
-               % (b'1' * 5000))
-        self.assertRefused(self.request(raw=raw), 400)
+    # Body: size ----------------------------------------------------------
 
     def test_oversized_body_is_413(self):
         self.load()  # registers [oslo_middleware] options
@@ -713,15 +501,6 @@ class ContractTests(Helpers):
     def test_without_only_if_needed_already_there_is_409(self):
         body = self.assertError(self.act('os-stop', 'off1'), 409)
         self.assertEqual(['off1'], [f['server'] for f in body['failures']])
-
-    def test_only_if_needed_with_reboot_is_400(self):
-        self.assertRefused(self.act_with('reboot', DEMO1, only_if_needed=True),
-                           400, 'only_if_needed')
-
-    def test_only_if_needed_must_be_boolean(self):
-        self.assertRefused(self.act_with('os-stop', DEMO1,
-                                         only_if_needed='yes'),
-                           400, 'only_if_needed')
 
     def test_wait_reaches_target(self):
         self.assertOK(self.act_with(wait=5))

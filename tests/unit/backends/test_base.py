@@ -1,5 +1,7 @@
 """The driver contract: a driver writes show and act, the base waits."""
 
+import dataclasses
+
 from oslo_config import cfg
 from oslotest import base as oslotest_base
 
@@ -126,3 +128,10 @@ class ContractTest(oslotest_base.BaseTestCase):
             base.STOP, only_if_needed=True))
         self.assertEqual([('a', 202), ('off', 200)],
                          [(o.server, o.code) for o in outcomes])
+
+    def test_server_state_shows_every_field(self):
+        self.assertEqual({'status': 'ACTIVE', 'task_state': 'powering-off',
+                          'power_state': 'running'}, STOPPING.as_dict())
+        self.assertEqual([field.name for field in
+                          dataclasses.fields(base.ServerState)],
+                         list(STOPPING.as_dict()))

@@ -14,6 +14,7 @@ import uuid
 
 import fixtures
 from keystoneauth1 import access
+from keystoneauth1.access import service_catalog
 from keystoneauth1 import fixture as ks_fixture
 from keystoneauth1.identity import v3
 from keystoneauth1 import session as ks_session
@@ -152,9 +153,10 @@ class NovaTestCase(oslotest_base.BaseTestCase):
     def backend(self):
         return nova.NovaBackend(self.conf, AGENT)
 
-    def user_context(self, project_id=TENANT, roles=('member', 'reader')):
+    def user_context(self, project_id=TENANT, roles=('member', 'reader'),
+                     body=None):
         """A context as the token-auth filter builds it behind authtoken."""
-        auth_ref = access.create(body=token_body(project_id, roles),
+        auth_ref = access.create(body=body or token_body(project_id, roles),
                                  auth_token=USER_TOKEN)
         plugin = _user_plugin.UserAuthPlugin(auth_ref, None)
         return vmact_context.RequestContext(
@@ -287,6 +289,33 @@ class TokenModeTest(NovaTestCase):
             self.assertEqual('Unknown region "%s"; known regions: '
                              'RegionOne, RegionTwo' % region, e.msg)
         self.assertEqual([], self.http.request_history)
+
+    def test_the_endpoint_is_read_from_the_raw_token_catalog(self):
+        """No per-request deep copy; get_endpoints_data's choices kept."""
+        self.useFixture(fixtures.MockPatchObject(
+            service_catalog.ServiceCatalog, 'normalize_catalog',
+            side_effect=AssertionError('the catalog was deep-copied')))
+        body = token_body(TENANT)
+        [compute] = [service for service in body['token']['catalog']
+                     if service['type'] == 'compute']
+        for point in compute['endpoints']:
+            del point['region_id']
+        compute['endpoints'].insert(0, {'id': 'no-url', 'interface': 'public',
+                                        'region_id': 'RegionTwo', 'url': ''})
+        body.add_service('volumev3').add_standard_endpoints(
+            public='https://cinder.test/v3', region='RegionFour')
+        ctx = self.user_context(body=body)
+        for region, host in (('RegionOne', 'nova-one.test'),
+                             ('RegionTwo', 'nova-two.test')):
+            self.on_action('s1', url={'RegionOne': NOVA_ONE,
+                                      'RegionTwo': NOVA_TWO}[region])
+            [outcome] = self.backend().act(
+                ctx, self.target('s1', region=region), STOP)
+            self.assertEqual(202, outcome.code)
+            self.assertEqual(host, self.http.last_request.hostname)
+        e = self.assertRaises(exception.UnknownRegion, self.backend().show,
+                              ctx, self.target('s1', region='RegionFour'))
+        self.assertEqual(['RegionOne', 'RegionTwo'], e.known)
 
     def test_region_known_only_on_another_interface(self):
         self.set(interface='internal')

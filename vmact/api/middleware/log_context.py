@@ -10,29 +10,23 @@ the previous one's id. The token-auth filter later replaces the stored
 context with the caller's (user, project), keeping the same request id.
 """
 
+from oslo_middleware import request_id
 import webob.dec
 
+from vmact.api import middleware
 from vmact import context
 from vmact import log as vmact_log
 
-REQUEST_ID_KEY = 'openstack.request_id'
 
-
-class RequestLogContext(object):
+class RequestLogContext(middleware.Filter):
     """Hold a context with the request id for the whole request."""
-
-    def __init__(self, app):
-        self.app = app
 
     @webob.dec.wsgify
     def __call__(self, req):
-        context.RequestContext(request_id=req.environ.get(REQUEST_ID_KEY),
-                               overwrite=True)
+        context.RequestContext(
+            request_id=req.environ.get(request_id.ENV_REQUEST_ID),
+            overwrite=True)
         try:
-            return req.get_response(self.app)
+            return req.get_response(self.application)
         finally:
             vmact_log.clear_store()
-
-
-def filter_factory(global_conf, **local_conf):
-    return RequestLogContext

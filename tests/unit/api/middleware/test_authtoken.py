@@ -1,9 +1,10 @@
-"""vmact's authtoken and token-auth filters with a requests-mock'ed Keystone.
+"""authtoken: keystonemiddleware, twice, with a requests-mock'ed Keystone.
 
-The whole pipeline in the keystone strategy, keystonemiddleware running
-for real (no ``AuthTokenFixture``): Keystone's token API is answered by
-requests-mock, which counts the validations
-(``GET /v3/auth/tokens``) and can revoke a token, time out or refuse.
+The filter under the ``fault`` filter (which renders its answers) over a
+FakeApp; keystonemiddleware runs for real (no ``AuthTokenFixture``):
+Keystone's token API is answered by requests-mock, which counts the
+validations (``GET /v3/auth/tokens``) and can revoke a token, time out or
+refuse.
 """
 
 import uuid
@@ -14,13 +15,18 @@ from keystoneauth1 import loading
 from oslo_cache import exception as cache_exception
 import requests
 from requests_mock.contrib import fixture as rm_fixture
+import webob
 
+from tests.unit.api import middleware as fakes
 from tests.unit import base
+from vmact.api.middleware import authtoken
+from vmact.api.middleware import fault
 
 KEYSTONE = 'http://keystone.test/v3'
 TOKENS_URL = KEYSTONE + '/auth/tokens'
 SERVICE_USER_TOKEN = 'vmact-service-' + uuid.uuid4().hex
-STATUS_PATH = '/mana_api/vm_act/demo/RegionOne?servers=demo-RegionOne-1'
+#: The paste options of [filter:authtoken] in api-paste.ini.
+PASTE_OPTIONS = {'delay_auth_decision': 'false'}
 
 
 class FakeKeystone(object):
@@ -66,7 +72,8 @@ class FakeKeystone(object):
     def validations(self, token_id=None):
         """How many validations Keystone answered (of ``token_id``)."""
         return len([r for r in self.http.request_history
-                    if r.method == 'GET' and r.url == TOKENS_URL and
+                    if r.method == 'GET' and
+                    r.url.split('?')[0] == TOKENS_URL and
                     token_id in (None, r.headers.get('X-Subject-Token'))])
 
     def fail_validations(self, exc):
@@ -74,20 +81,18 @@ class FakeKeystone(object):
         self.http.get(TOKENS_URL, exc=exc)
 
 
-class AuthTokenTestCase(base.PipelineTestCase):
-    """The pipeline with keystonemiddleware in front of requests-mock."""
+class AuthTokenTestCase(base.TestCase):
+    """fault over authtoken over a FakeApp, Keystone on requests-mock."""
 
     def setUp(self):
-        # The base's AuthTokenFixture would answer instead of Keystone.
         super().setUp()
-        self.flags(group='api', auth_strategy='keystone')
         self.conf_fixture.load_raw_values(
             group='keystone_authtoken', www_authenticate_uri=KEYSTONE,
             auth_url=KEYSTONE, auth_type='v3password', username='vmact',
             password='secret', user_domain_name='Default',
             project_name='service', project_domain_name='Default')
         self.keystone = FakeKeystone(self.useFixture(rm_fixture.Fixture()))
-        self.backend_calls = self.spy_backends()
+        self.app = fakes.FakeApp()
         self.addCleanup(self.unregister_plugin_opts)
 
     def unregister_plugin_opts(self):
@@ -101,14 +106,42 @@ class AuthTokenTestCase(base.PipelineTestCase):
             loading.get_auth_plugin_conf_options('v3password'),
             group='keystone_authtoken')
 
+    def load(self):
+        """Build the filters once the test has set its flags."""
+        if not hasattr(self, '_stack'):
+            auth = authtoken.AuthToken.factory({}, **PASTE_OPTIONS)(self.app)
+            self._stack = fault.FaultWrapper.factory({})(auth)
+        return self._stack
+
     def token(self, *args, **kwargs):
         return self.keystone.issue(*args, **kwargs)
 
-    def read(self, token):
-        return self.request(STATUS_PATH, method='GET', token=token)
+    def call(self, method, token, headers=None):
+        req = webob.Request.blank('/mana_api/vm_act', method=method,
+                                  headers=headers or {})
+        if token:
+            req.headers['X-Auth-Token'] = token
+        response = req.get_response(self.load())
+        if response.status_int == 200:
+            identity = self.app.requests[-1].headers
+            self.assertEqual('Confirmed', identity['X-Identity-Status'])
+        return response
+
+    def read(self, token, headers=None):
+        return self.call('GET', token, headers)
+
+    def act(self, token, headers=None):
+        return self.call('POST', token, headers)
 
     def sent_actions(self):
-        return [call for call in self.backend_calls if call[1] == 'send']
+        return [r for r in self.app.requests if r.method == 'POST']
+
+    def assertError(self, response, code, *fragments):
+        self.assertEqual(code, response.status_int, response.text)
+        self.assertEqual('application/json', response.content_type)
+        self.assertEqual(code, response.json['code'])
+        for fragment in fragments:
+            self.assertIn(fragment, response.json['msg'])
 
 
 class BoundedDefaultsTest(AuthTokenTestCase):
@@ -140,14 +173,14 @@ class BoundedDefaultsTest(AuthTokenTestCase):
 
 
 class KeystoneUnavailableTest(AuthTokenTestCase):
-    """Keystone down or silent: 503 in the seed's format, never 500."""
+    """Keystone down or silent: 503 in the error format, never 500."""
 
     def test_read_timeout_is_503(self):
         token = self.token()
         self.keystone.fail_validations(requests.exceptions.ReadTimeout)
         response = self.act(token=token)
         self.assertError(response, 503, 'unavailable')
-        self.assertEqual([], self.backend_calls)
+        self.assertEqual([], self.app.requests)
         # The validation and its one retry (the default).
         self.assertEqual(2, self.keystone.validations())
 
@@ -158,13 +191,13 @@ class KeystoneUnavailableTest(AuthTokenTestCase):
     def test_connection_refused_is_503(self):
         self.keystone.fail_validations(requests.exceptions.ConnectionError)
         self.assertError(self.act(token=self.token()), 503, 'unavailable')
-        self.assertEqual([], self.backend_calls)
+        self.assertEqual([], self.app.requests)
 
     def test_action_with_a_cached_token_is_503_when_keystone_is_down(self):
         token = self.token()
         self.assertEqual(200, self.act(token=token).status_int)
         self.keystone.fail_validations(requests.exceptions.ReadTimeout)
-        self.assertError(self.act(token=token, action='os-start'), 503)
+        self.assertError(self.act(token), 503)
         self.assertEqual(1, len(self.sent_actions()))
         # Reads go on from the cache.
         self.assertEqual(200, self.read(token).status_int)
@@ -177,17 +210,14 @@ class RevocationTest(AuthTokenTestCase):
         token = self.token()
         self.assertEqual(200, self.act(token=token).status_int)
         self.keystone.revoke(token)
-        response = self.act(action='os-start', token=token)
+        response = self.act(token)
         self.assertError(response, 401, 'requires authentication')
         self.assertEqual(1, len(self.sent_actions()))
 
     def test_one_validation_per_action_request(self):
         token = self.token()
         for expected in (1, 2, 3):
-            self.assertEqual(200, self.act(
-                'reboot', 'demo-RegionOne-1,demo-RegionOne-2,'
-                'demo-RegionOne-3', value={'type': 'HARD'},
-                token=token).status_int)
+            self.assertEqual(200, self.act(token).status_int)
             self.assertEqual(expected, self.keystone.validations(token))
 
     def test_reads_use_the_cache_for_the_documented_window(self):
@@ -208,14 +238,25 @@ class RevocationTest(AuthTokenTestCase):
     def test_invalid_token_is_validated_once_per_request(self):
         self.assertError(self.act(token='no-such-token'), 401)
         self.assertEqual(1, self.keystone.validations('no-such-token'))
+        self.assertEqual([], self.app.requests)
+
+    def test_action_validates_user_and_service_token_once_each(self):
+        token, service = self.token(), self.service_token()
+        for expected in (1, 2):
+            self.assertEqual(200, self.act(token, headers={
+                'X-Service-Token': service}).status_int)
+            self.assertEqual(expected, self.keystone.validations(token))
+            self.assertEqual(expected, self.keystone.validations(service))
+
+    def service_token(self):
+        return self.token(project='service', roles=('service',))
 
     def test_option_off_lets_actions_use_the_cache(self):
         self.flags(group='api', revalidate_action_tokens=False)
         token = self.token()
         self.assertEqual(200, self.act(token=token).status_int)
         self.keystone.revoke(token)
-        self.assertEqual(200, self.act(action='os-start',
-                                       token=token).status_int)
+        self.assertEqual(200, self.act(token).status_int)
         self.assertEqual(1, self.keystone.validations(token))
 
 
@@ -252,12 +293,11 @@ class ServiceTokenTest(AuthTokenTestCase):
         self.assertError(response, 401, 'requires authentication')
         self.assertEqual(['Keystone uri="%s"' % KEYSTONE],
                          response.headers.getall('WWW-Authenticate'))
-        self.assertEqual([], self.backend_calls)
+        self.assertEqual([], self.app.requests)
 
     def test_service_token_without_the_service_role_is_401(self):
-        response = self.request(
-            STATUS_PATH, method='GET', token=self.token(),
-            headers={'X-Service-Token': self.service_token(('member',))})
+        response = self.read(self.token(), headers={
+            'X-Service-Token': self.service_token(('member',))})
         self.assertError(response, 401)
 
     def test_valid_service_token_is_accepted(self):

@@ -3,7 +3,7 @@
 As in Nova's ``api/validation`` and Placement's ``schemas/``: each rule a
 schema can say lives here, with the limits taken from ``[api]`` options by
 the functions that build the schemas. The schemas describe a request
-after :mod:`vmact.api.request` has normalised the seed's forms (keys and
+after :mod:`vmact.api.request` has normalised the accepted forms (keys and
 string values trimmed, a comma-separated ``servers`` split into a list);
 what no schema can say (exactly one action, path against body) stays
 there. Every leaf has a ``description``: the error formatter tells the

@@ -14,8 +14,8 @@ from oslo_config import cfg
 OPTS = [
     cfg.StrOpt('backend',
                help='The backend driver for this agent: an entry point of '
-                    'the vmact.backends namespace (simulator, nova). '
-                    'Required.'),
+                    'the vmact.backends namespace (simulator, nova, '
+                    'libcloud). Required.'),
     cfg.FloatOpt('request_deadline', default=60, min=0.1,
                  help='Seconds one request may spend sending actions to '
                       'the backend, all servers together ("wait" comes on '

@@ -2,7 +2,8 @@
 
 Agent sections are named by the operator, so the sample shows one example
 section per driver: ``[scloudm]`` served by Nova, ``[simulator]`` by the
-in-memory simulator. Copy and rename them for each agent in
+in-memory simulator, ``[ec2]`` and ``[ecs]`` by libcloud (ownership by
+tag, and by one account per tenant). Copy and rename them for each agent in
 ``[api] enabled_agents``.
 """
 
@@ -10,6 +11,7 @@ from oslo_config import cfg
 
 from vmact.conf import agent
 from vmact.conf import api
+from vmact.conf import libcloud
 from vmact.conf import nova
 from vmact.conf import simulator
 
@@ -24,6 +26,19 @@ SIMULATOR_EXAMPLE = cfg.OptGroup(
     'simulator', title='Example agent served by the simulator',
     help='An agent section for the in-memory simulator (development and '
          'demos only; the only driver noauth accepts).')
+LIBCLOUD_TAG_EXAMPLE = cfg.OptGroup(
+    'ec2', title='Example agent served by libcloud, ownership by tag',
+    help='An agent section for the libcloud driver (here EC2) with one '
+         'vendor account: provider, regions, key and secret, and '
+         'owner_tag, the tag key whose value on an instance must equal '
+         'the tenant_id. EC2 behind a host override needs '
+         'driver_options = signature_version:4.')
+LIBCLOUD_ACCOUNTS_EXAMPLE = cfg.OptGroup(
+    'ecs', title='Example agent served by libcloud, one account per tenant',
+    help='An agent section for the libcloud driver where each tenant has '
+         'its own vendor account: tenant_credentials maps each tenant_id '
+         'to its key and secret; leave owner_tag unset (or set it to '
+         'check tags as well). Tenants not listed have no servers.')
 
 
 def list_opts():
@@ -31,4 +46,6 @@ def list_opts():
         (api.GROUP, api.OPTS),
         (NOVA_EXAMPLE, agent.OPTS + nova.list_sample_opts()),
         (SIMULATOR_EXAMPLE, agent.OPTS + simulator.list_opts()),
+        (LIBCLOUD_TAG_EXAMPLE, agent.OPTS + libcloud.list_opts()),
+        (LIBCLOUD_ACCOUNTS_EXAMPLE, agent.OPTS + libcloud.list_opts()),
     ]

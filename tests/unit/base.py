@@ -7,10 +7,22 @@ hardening suite's pipeline tests build on it too.
 the chosen ``auth_strategy`` and two simulator agents, and drives it with
 webob requests. In the keystone strategy keystonemiddleware runs for real
 and its ``AuthTokenFixture`` answers token validation without a Keystone.
+:class:`PipelineHelpers` adds the requests and assertions the tests of
+tests/unit/api/ share (spied backends, status reads, refusals).
+
+:class:`ConsoleScriptTestCase` runs the ``vmact-api`` console script on a
+loopback port (tests/unit/cmd/test_api.py, tests/unit/test_server.py).
 """
 
 import http.client
 import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 import uuid
 
 import fixtures
@@ -19,6 +31,7 @@ from oslo_config import fixture as config_fixture
 from oslotest import base as oslotest_base
 import webob
 
+from tests.support import ports
 from tests.support import processes
 from tests.support import vmact_config
 from vmact.api import pipeline
@@ -28,6 +41,7 @@ from vmact import policy
 
 ROOT = processes.REPO_ROOT
 PASTE_INI = vmact_config.PASTE_INI
+DEV_CONF = os.path.join(ROOT, 'etc', 'vmact', 'vmact-dev.conf')
 
 TENANT = 'demo'
 OTHER_TENANT = 'alt'
@@ -205,3 +219,146 @@ def blank_request(path, body=None, method='POST', token=None, agent=None,
         req.body = json.dumps(body).encode('utf-8')
     req.headers.update(headers or {})
     return req
+
+
+# Requests and assertions shared by the pipeline tests of tests/unit/api.
+PATH = '/mana_api/vm_act'
+DEMO1 = 'demo-RegionOne-1'
+DEMO2 = 'demo-RegionOne-2'
+DEMO3 = 'demo-RegionOne-3'
+ALT1 = 'alt-RegionOne-1'
+REQUEST_ID = 'x-openstack-request-id'
+UNAUTHORIZED_MSG = 'The request you have made requires authentication.'
+
+
+class PipelineHelpers(object):
+    """Spy on the backends from the start; helpers for pipeline tests.
+
+    Mixed into a :class:`PipelineTestCase` by the tests of the app, its
+    results and the pipeline (tests/unit/api/).
+    """
+
+    def setUp(self):
+        super().setUp()
+        self.calls = self.spy_backends()
+
+    def owner_token(self, tenant_id):
+        """A member token of ``tenant_id`` (its own user)."""
+        return self.token(user=tenant_id, project=tenant_id)
+
+    def admin_token(self):
+        if self.auth_strategy == 'noauth':
+            return 'admin:admin'
+        return self.token(user='admin', project='admin', roles=('admin',))
+
+    def invalid_token(self):
+        if self.auth_strategy == 'noauth':
+            return 'not a token!'
+        return uuid.uuid4().hex
+
+    def read(self, servers, tenant_id=TENANT, region='RegionOne',
+             token=True, agent=None, path=None):
+        """A GET status read of ``servers`` (a list or a raw string)."""
+        if not isinstance(servers, str):
+            servers = ','.join(servers)
+        path = path or '%s/%s/%s' % (PATH, tenant_id, region)
+        return self.request('%s?servers=%s' % (path, servers), method='GET',
+                            token=token, agent=agent)
+
+    def states(self, servers, tenant_id=TENANT, region='RegionOne',
+               agent=None):
+        """{server: status, or error code}, read by the tenant's owner."""
+        response = self.read(servers, tenant_id, region, agent=agent,
+                             token=self.owner_token(tenant_id))
+        found = {s['id']: s['status'] for s in response.json['servers']}
+        found.update((f['server'], f['code'])
+                     for f in response.json.get('failures', ()))
+        return found
+
+    def sent(self):
+        """[(agent, servers)] of every send the backends received."""
+        return [(agent, args[1].servers)
+                for agent, name, args, kw in self.calls if name == 'send']
+
+    def act_with(self, action='os-stop', servers=DEMO1, value=None, **extra):
+        """Act as demo in RegionOne with ``extra`` body fields."""
+        body = {'tenant_id': 'demo', 'region': 'RegionOne',
+                'servers': servers, action: value}
+        body.update(extra)
+        return self.request(body=body)
+
+    def assertRefused(self, response, code, *fragments):
+        """An error in the seed's format, and no backend was called."""
+        body = self.assertError(response, code, *fragments)
+        self.assertEqual([], self.calls)
+        self.assertIn(REQUEST_ID, response.headers)
+        return body
+
+    def assertOK(self, response):
+        self.assertEqual(200, response.status_int, response.text)
+        self.assertEqual(b'', response.body)
+
+    def assertSafeMessage(self, msg, limit=400):
+        self.assertTrue(msg.isascii(), msg)
+        self.assertTrue(msg.isprintable(), msg)
+        self.assertLess(len(msg), limit)
+
+
+class ConsoleScriptTestCase(TestCase):
+    """Run ``vmact-api`` (python -m vmact.cmd.api) on a loopback port.
+
+    The development config plus ``[api] port`` and any extra lines; the
+    process is killed at cleanup if it still runs. Every wait is bounded.
+    """
+
+    def start(self, *extra_conf):
+        tmp = self.useFixture(fixtures.TempDir()).path
+        self.port = ports.free_port()
+        override = os.path.join(tmp, 'override.conf')
+        with open(override, 'w') as f:
+            f.write('[api]\nport = %d\n%s' % (self.port, ''.join(extra_conf)))
+        proc = subprocess.Popen(
+            [sys.executable, '-m', 'vmact.cmd.api', '--config-file',
+             DEV_CONF, '--config-file', override],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.addCleanup(reap, proc)
+        return proc
+
+    def wait_until_serving(self, proc):
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                self.fail('vmact-api exited: %s' % proc.stdout.read())
+            try:
+                socket.create_connection(('127.0.0.1', self.port), 0.2) \
+                    .close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        self.fail('vmact-api did not listen within 20s')
+
+    def call(self, path, body=None, method='POST', headers=None):
+        req = urllib.request.Request(
+            'http://127.0.0.1:%d%s' % (self.port, path), method=method,
+            data=None if body is None else body.encode(),
+            headers=headers or {})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as response:
+                return response.status, response.headers, response.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers, e.read()
+
+    def raw_exchange(self, data):
+        """Send ``data`` on one connection; return the response's parts."""
+        with socket.create_connection(('127.0.0.1', self.port), 10) as sock:
+            sock.sendall(data)
+            response = http.client.HTTPResponse(sock)
+            response.begin()
+            return response.status, response.headers, response.read()
+
+
+def reap(proc):
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+    proc.stdout.close()

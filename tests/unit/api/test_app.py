@@ -5,7 +5,12 @@ id, fault, sizelimit, token alias, authentication (noauth or
 keystonemiddleware with its AuthTokenFixture), Sp-Agent routing, the app
 and the simulator backends. :class:`ContractTests` runs in both auth
 strategies; the classes after it hold what only one strategy or a slow
-simulator can show.
+simulator can show. :class:`HttpInputTest` covers what the HTTP layer
+hands the app: query strings, raw '#' and encoded '/' in the request
+target (REQUEST_URI of waitress and mod_wsgi, RAW_URI of gunicorn), and
+bodies that cannot be read whole (a ``wsgi.input`` raising OSError as
+mod_wsgi's does). Rendering of the outcomes: test_results.py; request id
+and health check: test_pipeline.py.
 
 Servers seeded by the base: ``demo-RegionOne-1..3``, ``demo-RegionTwo-1..3``
 and ``alt-RegionOne-1..3`` (ACTIVE), ``off1``/``off2`` (SHUTOFF) and
@@ -13,6 +18,7 @@ and ``alt-RegionOne-1..3`` (ACTIVE), ``off1``/``off2`` (SHUTOFF) and
 default); ``demo-cn-north-1-1..2`` on agent ``pbs``.
 """
 
+import io
 import json
 import logging
 import time
@@ -24,85 +30,16 @@ import webob
 from tests.unit import base
 from vmact.backends import simulator
 
-PATH = '/mana_api/vm_act'
-DEMO1 = 'demo-RegionOne-1'
-DEMO2 = 'demo-RegionOne-2'
-DEMO3 = 'demo-RegionOne-3'
-ALT1 = 'alt-RegionOne-1'
-REQUEST_ID = 'x-openstack-request-id'
-UNAUTHORIZED_MSG = 'The request you have made requires authentication.'
+PATH = base.PATH
+DEMO1 = base.DEMO1
+DEMO2 = base.DEMO2
+DEMO3 = base.DEMO3
+ALT1 = base.ALT1
+REQUEST_ID = base.REQUEST_ID
+UNAUTHORIZED_MSG = base.UNAUTHORIZED_MSG
 
 
-class Helpers(object):
-    """Spy on the backends from the start; helpers shared by the tests."""
-
-    def setUp(self):
-        super().setUp()
-        self.calls = self.spy_backends()
-
-    def owner_token(self, tenant_id):
-        """A member token of ``tenant_id`` (its own user)."""
-        return self.token(user=tenant_id, project=tenant_id)
-
-    def admin_token(self):
-        if self.auth_strategy == 'noauth':
-            return 'admin:admin'
-        return self.token(user='admin', project='admin', roles=('admin',))
-
-    def invalid_token(self):
-        if self.auth_strategy == 'noauth':
-            return 'not a token!'
-        return uuid.uuid4().hex
-
-    def read(self, servers, tenant_id=base.TENANT, region='RegionOne',
-             token=True, agent=None, path=None):
-        """A GET status read of ``servers`` (a list or a raw string)."""
-        if not isinstance(servers, str):
-            servers = ','.join(servers)
-        path = path or '%s/%s/%s' % (PATH, tenant_id, region)
-        return self.request('%s?servers=%s' % (path, servers), method='GET',
-                            token=token, agent=agent)
-
-    def states(self, servers, tenant_id=base.TENANT, region='RegionOne',
-               agent=None):
-        """{server: status, or error code}, read by the tenant's owner."""
-        response = self.read(servers, tenant_id, region, agent=agent,
-                             token=self.owner_token(tenant_id))
-        found = {s['id']: s['status'] for s in response.json['servers']}
-        found.update((f['server'], f['code'])
-                     for f in response.json.get('failures', ()))
-        return found
-
-    def sent(self):
-        """[(agent, servers)] of every send the backends received."""
-        return [(agent, args[1].servers)
-                for agent, name, args, kw in self.calls if name == 'send']
-
-    def act_with(self, action='os-stop', servers=DEMO1, value=None, **extra):
-        """Act as demo in RegionOne with ``extra`` body fields."""
-        body = {'tenant_id': 'demo', 'region': 'RegionOne',
-                'servers': servers, action: value}
-        body.update(extra)
-        return self.request(body=body)
-
-    def assertRefused(self, response, code, *fragments):
-        """An error in the seed's format, and no backend was called."""
-        body = self.assertError(response, code, *fragments)
-        self.assertEqual([], self.calls)
-        self.assertIn(REQUEST_ID, response.headers)
-        return body
-
-    def assertOK(self, response):
-        self.assertEqual(200, response.status_int, response.text)
-        self.assertEqual(b'', response.body)
-
-    def assertSafeMessage(self, msg, limit=400):
-        self.assertTrue(msg.isascii(), msg)
-        self.assertTrue(msg.isprintable(), msg)
-        self.assertLess(len(msg), limit)
-
-
-class ContractTests(Helpers):
+class ContractTests(base.PipelineHelpers):
     """The contract's rows and rules; mixed into one class per strategy."""
 
     # Endpoints and paths -------------------------------------------------
@@ -520,76 +457,6 @@ class ContractTests(Helpers):
         self.flags(group='api', max_wait=5)
         self.assertOK(self.act_with(wait=5))
 
-    # Responses -----------------------------------------------------------
-
-    def test_success_is_bare_200(self):
-        response = self.act(servers=[DEMO1, DEMO2])
-        self.assertEqual(200, response.status_int)
-        self.assertEqual(b'', response.body)
-        self.assertIn(response.content_length, (0, None))
-
-    def test_partial_failure_is_207_with_failures_and_succeeded(self):
-        response = self.act('os-stop', [DEMO1, 'off1', DEMO2])
-        body = self.assertError(response, 207)
-        self.assertEqual({'msg', 'code', 'reason', 'failures', 'succeeded'},
-                         set(body))
-        self.assertEqual(1, len(body['failures']))
-        failure = body['failures'][0]
-        self.assertEqual({'server', 'code', 'msg'}, set(failure))
-        self.assertEqual(('off1', 409), (failure['server'], failure['code']))
-        self.assertIn("Cannot 'stop' instance off1", failure['msg'])
-        self.assertEqual([DEMO1, DEMO2], body['succeeded'])
-        self.assertEqual({DEMO1: 'SHUTOFF', DEMO2: 'SHUTOFF'},
-                         self.states([DEMO1, DEMO2]))
-
-    def test_all_not_found_is_404(self):
-        body = self.assertError(self.act(servers='nosuch1,nosuch2'), 404)
-        self.assertEqual([('nosuch1', 404), ('nosuch2', 404)],
-                         [(f['server'], f['code'])
-                          for f in body['failures']])
-        self.assertEqual([], body['succeeded'])
-
-    def test_all_conflicts_is_409(self):
-        body = self.assertError(self.act('os-start', [DEMO1, DEMO2]), 409)
-        self.assertEqual([DEMO1, DEMO2],
-                         [f['server'] for f in body['failures']])
-
-    def test_mixed_failures_without_success_is_207(self):
-        body = self.assertError(self.act('os-start', [DEMO1, 'nosuch']),
-                                207)
-        self.assertEqual({(DEMO1, 409), ('nosuch', 404)},
-                         {(f['server'], f['code'])
-                          for f in body['failures']})
-        self.assertEqual([], body['succeeded'])
-
-    def test_request_id_on_every_response(self):
-        self.load()
-        self.flags(group='oslo_middleware', max_request_body_size=300)
-        responses = [
-            self.act(),                                     # 200
-            self.act(servers='off1'),                       # 409
-            self.act(servers='off1,off2,%s' % DEMO2),       # 207
-            self.act(token=None),                           # 401
-            self.act(tenant_id='alt', servers=ALT1),        # 403
-            self.act(servers='a/b'),                        # 400
-            self.request('/nowhere'),                       # 404
-            self.request(PATH, method='GET'),               # 405
-            self.request(raw=b' ' * 400),                   # 413
-            self.read([DEMO3]),                             # 200 read
-            self.request('/healthcheck', method='GET', token=None),
-        ]
-        ids = [r.headers.get(REQUEST_ID) for r in responses]
-        for response, request_id in zip(responses, ids):
-            self.assertRegex(request_id or '', r'^req-[0-9a-f-]{36}$',
-                             response.status)
-        self.assertEqual(len(ids), len(set(ids)))
-
-    def test_healthcheck_without_token(self):
-        response = self.request('/healthcheck', method='GET', token=None)
-        self.assertEqual(200, response.status_int, response.text)
-        self.assertIn(REQUEST_ID, response.headers)
-        self.assertEqual([], self.calls)
-
     # Nova's state rules --------------------------------------------------
 
     def test_start_from_shutoff(self):
@@ -777,7 +644,7 @@ class KeystoneContractTest(ContractTests, base.PipelineTestCase):
         self.assertEqual('Unauthorized', response.json['reason'])
 
 
-class NoauthOnlyTest(Helpers, base.PipelineTestCase):
+class NoauthOnlyTest(base.PipelineHelpers, base.PipelineTestCase):
     """noauth's "user[:project]" tokens (development only)."""
 
     auth_strategy = 'noauth'
@@ -795,7 +662,7 @@ class NoauthOnlyTest(Helpers, base.PipelineTestCase):
         self.assertEqual([], self.calls)
 
 
-class SlowTransitionTest(Helpers, base.PipelineTestCase):
+class SlowTransitionTest(base.PipelineHelpers, base.PipelineTestCase):
     """A simulator whose actions take 0.2s to settle, as Nova's do."""
 
     transition_delay = 0.2
@@ -892,3 +759,106 @@ class SlowTransitionTest(Helpers, base.PipelineTestCase):
         self.act_with('reboot', value=None)
         response = self.act_with('reboot', value={'type': 'HARD'})
         self.assertEqual(200, response.status_int, response.text)
+
+
+# What the HTTP layer hands the app --------------------------------------
+
+STOP_BODY = b'{"os-stop": null}'
+
+
+class FailingInput(io.RawIOBase):
+    """mod_wsgi's wsgi.input after the client went away mid-body."""
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        raise OSError('Apache/mod_wsgi request data read error: Partial '
+                      'results are valid but processing is incomplete.')
+
+
+class HttpInputTest(base.PipelineHelpers, base.PipelineTestCase):
+
+    def post(self, path, raw=STOP_BODY, environ=None):
+        req = base.blank_request(path, method='POST', token=self.token(),
+                                 raw=raw)
+        for key, value in (environ or {}).items():
+            if value is None:
+                req.environ.pop(key, None)
+            else:
+                req.environ[key] = value
+        return req.get_response(self.load())
+
+    def test_post_with_unknown_query_parameter_is_400_naming_it(self):
+        response = self.post(PATH + '/demo/RegionOne/%s?b=1' % DEMO1)
+        self.assertRefused(response, 400, '"b"')
+
+    def test_post_body_form_with_query_parameter_is_400(self):
+        response = self.post(
+            PATH + '?servers=x', raw=b'{"tenant_id": "demo", "region": '
+            b'"RegionOne", "servers": "%s", "os-stop": null}'
+            % DEMO1.encode())
+        self.assertRefused(response, 400, '"servers"')
+
+    def test_raw_hash_in_request_uri_is_refused_not_truncated(self):
+        # waitress and Apache hand PATH_INFO over without "#..."; an
+        # encoded one (%23) is the client's own business.
+        path = PATH + '/demo/RegionOne/' + DEMO1
+        response = self.post(path, environ={
+            'REQUEST_URI': path + '#-2'})
+        self.assertRefused(response, 400, 'raw "#"', '%23')
+        response = self.post(path, environ={'REQUEST_URI': path + '%23'})
+        self.assertOK(response)
+
+    def test_encoded_slash_in_request_uri_is_refused_not_split(self):
+        # PATH_INFO has %2F decoded: "RegionOne%2F<id>" would route as
+        # region RegionOne and server <id>.
+        path = PATH + '/demo/RegionOne/' + DEMO1
+        for raw in (PATH + '/demo/RegionOne%2F' + DEMO1,
+                    PATH + '/demo/RegionOne%2f' + DEMO1 + '?x=1'):
+            response = self.post(path, environ={'REQUEST_URI': raw})
+            self.assertRefused(response, 400, 'encoded "/"', '%2F')
+        # In the query string it is no separator: only the unknown
+        # parameter is refused.
+        self.assertRefused(self.post(path + '?note=a%2Fb'), 400, '"note"')
+
+    def test_raw_hash_in_gunicorn_raw_uri_is_refused(self):
+        path = PATH + '/demo/RegionOne/' + DEMO1
+        response = self.post(path, environ={'REQUEST_URI': None,
+                                            'RAW_URI': path + '#'})
+        self.assertRefused(response, 400, 'raw "#"')
+
+    def test_raw_hash_in_status_read_query_is_refused(self):
+        path = PATH + '/demo/RegionOne?servers=' + DEMO1
+        req = base.blank_request(path, method='GET', token=self.token())
+        req.environ['REQUEST_URI'] = path + '#,off1'
+        self.assertRefused(req.get_response(self.load()), 400, 'raw "#"')
+
+    def test_body_shorter_than_content_length_is_400_with_one_warning(self):
+        logs = self.useFixture(fixtures.FakeLogger(
+            level=logging.DEBUG, format='%(levelname)s %(name)s %(message)s'))
+        req = base.blank_request(PATH + '/demo/RegionOne/' + DEMO1,
+                                 method='POST', token=self.token())
+        req.environ['wsgi.input'] = io.BytesIO(b'{"os-stop"')
+        req.environ['CONTENT_LENGTH'] = str(len(STOP_BODY))
+        self.assertRefused(req.get_response(self.load()), 400,
+                           'Content-Length')
+        self.assertNoTraceback(logs.output)
+
+    def test_mod_wsgi_read_error_is_400_with_one_warning(self):
+        logs = self.useFixture(fixtures.FakeLogger(
+            level=logging.DEBUG, format='%(levelname)s %(name)s %(message)s'))
+        req = base.blank_request(PATH + '/demo/RegionOne/' + DEMO1,
+                                 method='POST', token=self.token())
+        req.environ['wsgi.input'] = io.BufferedReader(FailingInput())
+        req.environ['CONTENT_LENGTH'] = '17'
+        self.assertRefused(req.get_response(self.load()), 400,
+                           'could not be read whole')
+        self.assertNoTraceback(logs.output)
+
+    def assertNoTraceback(self, output):
+        self.assertNotIn('Traceback', output)
+        self.assertNotIn('ERROR', output)
+        warnings = [line for line in output.splitlines()
+                    if 'body unreadable' in line]
+        self.assertEqual(1, len(warnings), output)

@@ -1,17 +1,10 @@
-"""Start-up: agents load once, and bad configuration stops the service."""
+"""load_agents: agents load once; bad agent configuration stops start-up."""
 
 import fixtures
-from oslo_config import cfg
 
 from tests.unit import base
-from vmact.api import pipeline
 from vmact import backends
 from vmact.backends import simulator
-from vmact.conf import agent
-from vmact.conf import api
-from vmact.conf import nova as nova_conf
-from vmact.conf import opts
-from vmact.conf import simulator as simulator_conf
 from vmact import exception
 
 
@@ -59,37 +52,3 @@ class AgentLoadingTest(base.PipelineTestCase):
         self.flags(group='api', default_agent='ghost')
         error = self.assertRaises(exception.ConfigError, self.load)
         self.assertIn('default_agent = ghost', str(error))
-
-    def test_noauth_refuses_real_backends(self):
-        self.agent('pbs', backend='nova')
-        error = self.assertRaises(exception.ConfigError, self.load)
-        self.assertIn('noauth', str(error))
-        self.assertIn('[pbs] backend = nova', str(error))
-
-    def test_noauth_warns_at_start(self):
-        logger = self.useFixture(fixtures.FakeLogger(
-            name='vmact.api.middleware.noauth'))
-        self.load()
-        self.assertIn('tokens are NOT validated', logger.output)
-
-    def test_missing_paste_file(self):
-        self.flags(group='api', api_paste_config='no-such-paste.ini')
-        self.assertRaises(cfg.ConfigFilesNotFoundError, pipeline.load_app,
-                          self.conf)
-
-
-class SampleConfigTest(base.TestCase):
-
-    def test_every_option_has_help(self):
-        for group, options in opts.list_opts():
-            for opt in options:
-                self.assertTrue(opt.help and opt.help.strip(),
-                                'option %s in [%s] has no help'
-                                % (opt.name, group))
-
-    def test_every_option_is_in_the_sample(self):
-        listed = {opt.name for _, options in opts.list_opts()
-                  for opt in options}
-        for module_opts in (api.OPTS, agent.OPTS, simulator_conf.OPTS,
-                            nova_conf.list_opts()):
-            self.assertLessEqual({o.name for o in module_opts}, listed)

@@ -15,12 +15,14 @@ Per request: one read of the named instances per account and region
 (EC2: ``DescribeInstances`` filtered by ID, and tag, plus libcloud's
 ``DescribeAddresses``; other providers: ``list_nodes``), then one call
 per instance to act (``start_node``, ``stop_node``, ``reboot_node``)
-through the agent's :class:`~vmact.backends.fanout.FanOut`, never resent
-(libcloud's own retry is switched off). The read also serves
-``only_if_needed`` and ownership. libcloud drivers are not thread-safe:
-each account and region keeps a pool of them, built when first needed
-and reused by every request; each call's timeout is the section's
-``timeout`` cut to the request's deadline. States and errors:
+through the agent's :class:`~vmact.backends.fanout.FanOut`. libcloud's
+own retry is switched off: a call is resent only when the vendor refused
+it by throttling (:mod:`vmact.backends.libcloud_retry`), reads, starts
+and stops alike (a reboot never), never after any other error. The read
+also serves ``only_if_needed`` and ownership. libcloud drivers are not
+thread-safe: each account and region keeps a pool of them, built when
+first needed and reused by every request; each call's timeout is the
+section's ``timeout`` cut to the request's deadline. States and errors:
 :mod:`vmact.backends.libcloud_map`.
 """
 
@@ -36,6 +38,7 @@ from oslo_log import log as logging
 from vmact.backends import base
 from vmact.backends import fanout
 from vmact.backends import libcloud_map
+from vmact.backends import libcloud_retry
 from vmact.conf import libcloud as libcloud_conf
 from vmact import exception
 
@@ -132,6 +135,8 @@ class LibcloudBackend(base.Backend):
                 pool = DriverPool(lambda c=creds, r=region: self._build(c, r))
                 pool.prepare(agent, region)
                 self.pools[account, region] = pool
+        self.throttling = libcloud_retry.Throttling(
+            agent, opts.throttle_retries, opts.throttle_backoff)
         self.fanout = fanout.FanOut(opts.max_concurrency,
                                     'vmact-libcloud-%s' % agent)
 
@@ -218,8 +223,8 @@ class LibcloudBackend(base.Backend):
                 kwargs['ex_filters']['tag:' + self.opts.owner_tag] = \
                     call.tenant_id
         try:
-            return call.pool.call(call.deadline, self.opts.timeout,
-                                  'list_nodes', **kwargs)
+            return self._vendor(call, 'Reading servers', 'list_nodes',
+                                **kwargs)
         except Exception as e:
             self._log_failure('Reading servers', e)
             return e
@@ -233,17 +238,28 @@ class LibcloudBackend(base.Backend):
     def _send(self, call, node, action):
         method = {base.START: 'start_node', base.STOP: 'stop_node',
                   base.REBOOT: 'reboot_node'}[action.name]
+        what = '%s of server %s' % (action, node.id)
         try:
-            accepted = call.pool.call(call.deadline, self.opts.timeout,
-                                      method, node)
+            # A reboot is never sent twice, not even after a refusal.
+            accepted = self._vendor(call, what, method, node,
+                                    resend=action.name != base.REBOOT)
         except Exception as e:
-            self._log_failure('%s of server %s' % (action, node.id), e)
+            self._log_failure(what, e)
             return libcloud_map.outcome_of_error(node.id, e, self.agent)
         if accepted is False:
             return base.Outcome(node.id, 409, 'The vendor of agent %s left '
                                 'instance %s as it was: %s not applied in '
                                 'its state' % (self.agent, node.id, action))
         return base.Outcome(node.id, 202)
+
+    def _vendor(self, call, what, method, *args, resend=True, **kwargs):
+        """One vendor call, resent only while refused by throttling."""
+        def send():
+            return call.pool.call(call.deadline, self.opts.timeout, method,
+                                  *args, **kwargs)
+        if not resend:
+            return send()
+        return self.throttling.call(send, call.deadline, what)
 
     def _log_failure(self, what, error):
         if isinstance(error, libcloud_map.VENDOR_ERRORS):

@@ -7,7 +7,8 @@ refines what libcloud leaves UNKNOWN (stopping, shutting-down).
 Errors (:func:`outcome_of_error`): unknown instance 404, wrong state 409
 with the vendor's message, throttling 429, vendor down 503, timeout 504,
 failed authentication 502 in vmact's words only (a vendor message may
-name the key), anything else from the vendor 502.
+name the key), anything else from the vendor 502. :func:`throttled_for`
+tells a refusal by throttling, the one error that may be resent.
 """
 
 import socket
@@ -80,6 +81,34 @@ def vendor_code(message):
     return str(message).split(':', 1)[0].strip()
 
 
+def throttled_for(error):
+    """Seconds to wait before resending, if the vendor refused by throttling.
+
+    A refusal by throttling means the vendor did not act: HTTP 429
+    (libcloud's ``RateLimitReachedError``), a throttling code of the
+    vendor (EC2's ``RequestLimitExceeded`` comes as a 503), or a 413 or
+    503 with ``Retry-After``. The wait is the ``Retry-After`` the error
+    carries, 0 when it carries none. None for any other error: a
+    timeout, a dropped connection or another 5xx may have been accepted.
+    """
+    if not isinstance(error, lc_exc.BaseHTTPError):
+        return None
+    after = _seconds((error.headers or {}).get('retry-after'))
+    if error.code == 429 or vendor_code(error.message) in THROTTLE_CODES:
+        return after or 0.0
+    if error.code in (413, 503) and after is not None:
+        return after
+    return None
+
+
+def _seconds(retry_after):
+    """A ``Retry-After`` in seconds (libcloud turns a date into them)."""
+    try:
+        return max(0.0, float(retry_after))
+    except (TypeError, ValueError):
+        return None
+
+
 def outcome_of_error(server_id, error, agent):
     """The Outcome of one failed vendor call for ``server_id``.
 
@@ -106,7 +135,7 @@ def _http_outcome(server_id, error, agent):
     code = vendor_code(message)
     if code in AUTH_CODES or error.code in (401, 403):
         return _auth_failed(server_id, agent)
-    if code in THROTTLE_CODES or error.code == 429:
+    if throttled_for(error) is not None:
         return base.Outcome(server_id, 429, message)
     if code in NOT_FOUND_CODES or error.code == 404:
         return not_found(server_id)

@@ -71,6 +71,21 @@ OPTS = [
                  help='Seconds to wait for each vendor call (connection '
                       'and each answer); never beyond the request\'s '
                       'request_deadline.'),
+    cfg.IntOpt('throttle_retries', default=2, min=0,
+               help='Times a vendor call refused by throttling (HTTP 429, '
+                    'a throttling code such as EC2\'s RequestLimitExceeded, '
+                    'or a 413 or 503 with Retry-After: the vendor did not '
+                    'act) is sent again, reads, starts and stops alike '
+                    '(a reboot never); then it is a 429. No other error is '
+                    'ever resent: a timeout, a dropped connection or '
+                    'another 5xx may have been accepted. 0: never '
+                    'resend.'),
+    cfg.FloatOpt('throttle_backoff', default=0.5, min=0,
+                 help='Seconds to wait before the first resend of a '
+                      'throttled call, doubled before each next one; a '
+                      'Retry-After the vendor sends is waited instead. '
+                      'No resend is made when its wait would pass the '
+                      'request\'s request_deadline.'),
     cfg.IntOpt('max_concurrency_per_request', default=32, min=1,
                help='Most vendor calls one request has in flight at once.'),
     cfg.IntOpt('max_concurrency', default=64, min=1,

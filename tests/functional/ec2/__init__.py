@@ -16,7 +16,8 @@ exists for the tests only:
   actions on the instances a test names as real EC2 does
   (``IncorrectInstanceState``, HTTP 400).
 * faults are injected there: throttling (EC2's 503
-  ``RequestLimitExceeded``), a failed authentication, a hang.
+  ``RequestLimitExceeded``, on every call or on the first call per
+  instance), a failed authentication, a hang.
 
 libcloud signs with signature version 4 (``driver_options =
 signature_version:4``): moto's multi-service server routes a request by

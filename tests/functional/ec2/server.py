@@ -32,6 +32,8 @@ ERROR_XML = ('<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error>'
              '<Code>%s</Code><Message>%s</Message></Error></Errors>'
              '<RequestID>vmact-test</RequestID></Response>')
 START_TIMEOUT = 30
+#: The agent's resends of a throttled call (the option's default).
+THROTTLE_RETRIES = 2
 
 
 class Moto(object):
@@ -63,15 +65,20 @@ class Moto(object):
 class EC2Proxy(object):
     """A loopback proxy to moto that answers as real EC2 does.
 
-    ``calls`` counts the EC2 actions received (``Action`` values).
-    Set ``throttle`` (actions), ``refuse`` (instance IDs), ``auth_fail``
-    or ``hang`` (seconds) to inject a fault.
+    ``calls`` counts the EC2 actions received (``Action`` values),
+    ``server_calls`` the (action, instance) pairs of the actions on one
+    instance. Set ``throttle`` (actions: every call refused),
+    ``throttle_once`` (actions: the first call per instance refused),
+    ``refuse`` (instance IDs), ``auth_fail`` or ``hang`` (seconds) to
+    inject a fault.
     """
 
     def __init__(self, backend_url):
         self.backend_url = backend_url
         self.calls = collections.Counter()
+        self.server_calls = collections.Counter()
         self.throttle = set()
+        self.throttle_once = set()
         self.refuse = set()
         self.auth_fail = False
         self.hang = 0
@@ -91,7 +98,8 @@ class EC2Proxy(object):
 
     def reset(self):
         self.calls.clear()
-        self.throttle, self.refuse = set(), set()
+        self.server_calls.clear()
+        self.throttle, self.throttle_once, self.refuse = set(), set(), set()
         self.auth_fail, self.hang = False, 0
 
     def fault(self, params, authorization):
@@ -107,10 +115,12 @@ class EC2Proxy(object):
             return 401, ERROR_XML % ('AuthFailure', 'AWS was not able to '
                                      'validate the provided access '
                                      'credentials (%s)' % authorization)
-        if action in self.throttle:
+        instance = params.get('InstanceId.1')
+        if action in self.throttle or (
+                action in self.throttle_once and
+                self.server_calls[action, instance] == 1):
             return 503, ERROR_XML % ('RequestLimitExceeded',
                                      'Request limit exceeded.')
-        instance = params.get('InstanceId.1')
         if instance in self.refuse and action.endswith('Instances') and \
                 action != 'DescribeInstances':
             return 400, ERROR_XML % (
@@ -138,6 +148,8 @@ class EC2Proxy(object):
                 params = dict(urllib.parse.parse_qsl(query))
                 params.update(urllib.parse.parse_qsl(body.decode()))
                 proxy.calls[params.get('Action', '')] += 1
+                proxy.server_calls[params.get('Action', ''),
+                                   params.get('InstanceId.1')] += 1
                 faulted = proxy.fault(params,
                                       self.headers.get('Authorization', ''))
                 if faulted is not None:
@@ -179,7 +191,8 @@ def agent_section(proxy_port, **extra):
                  'secret': SECRET, 'host': ports.LOOPBACK,
                  'port': proxy_port, 'secure': False,
                  'driver_options': 'signature_version:4', 'owner_tag': TAG,
-                 'timeout': 2, 'request_deadline': 6, 'poll_interval': 0.2,
+                 'throttle_retries': THROTTLE_RETRIES, 'timeout': 2,
+                 'request_deadline': 6, 'poll_interval': 0.2,
                  'poll_max_interval': 0.5}, **extra)
 
 

@@ -134,12 +134,25 @@ class LibcloudEC2Test(base.VmactTestCase):
                                       region='mars-1'))
         self.assertError(400, response, 'eu-west-1, us-east-1')
 
-    def test_throttled_is_429_and_not_resent(self):
+    def test_throttled_once_is_resent_and_acts(self):
+        ids = self.instances(2)
+        self.proxy.throttle_once = {'StopInstances'}
+        self.assertAccepted(self.do('os-stop', ids))
+        self.assertEqual(['stopped'] * 2, self.ec2_states(ids))
+        self.assertEqual([2, 2], [self.proxy.server_calls['StopInstances', i]
+                                  for i in ids])
+
+    def test_throttled_every_time_is_429_after_the_retries(self):
         ids = self.instances(2)
         self.proxy.throttle = {'StopInstances'}
+        started = time.monotonic()
         body = self.assertError(429, self.do('os-stop', ids))
+        print('libcloud agent, EC2 throttling: 429 after %.2fs (waits 0.5s '
+              'and 1s)' % (time.monotonic() - started))
         self.assertIn('RequestLimitExceeded', body['failures'][0]['msg'])
-        self.assertEqual(2, self.proxy.calls['StopInstances'])
+        self.assertEqual([ec2_server.THROTTLE_RETRIES + 1] * 2,
+                         [self.proxy.server_calls['StopInstances', i]
+                          for i in ids])
         self.assertEqual(['running'] * 2, self.ec2_states(ids))
 
     def test_auth_failure_is_502_without_credentials(self):

@@ -11,7 +11,6 @@ context with the caller's (user, project), keeping the same request id.
 """
 
 from oslo_middleware import request_id
-import webob.dec
 
 from vmact.api import middleware
 from vmact import context
@@ -21,12 +20,11 @@ from vmact import log as vmact_log
 class RequestLogContext(middleware.Filter):
     """Hold a context with the request id for the whole request."""
 
-    @webob.dec.wsgify
-    def __call__(self, req):
+    def __call__(self, environ, start_response):
         context.RequestContext(
-            request_id=req.environ.get(request_id.ENV_REQUEST_ID),
+            request_id=environ.get(request_id.ENV_REQUEST_ID),
             overwrite=True)
         try:
-            return req.get_response(self.application)
+            return self.application(environ, start_response)
         finally:
             vmact_log.clear_store()

@@ -5,18 +5,10 @@ filters, DescribeAddresses, Start/Stop/RebootInstances) in EC2's XML, so
 every mapping rule runs through libcloud's own parsing and errors.
 """
 
-import email.utils
 import os
-import time
 from unittest import mock
 import urllib.parse
 
-import fixtures
-
-from libcloud.common import exceptions as lc_exc
-from libcloud.common import types as lc_types
-from libcloud.compute import base as lc_base
-from libcloud.compute.types import NodeState
 from oslo_config import cfg
 from oslotest import base as oslotest_base
 import requests
@@ -24,8 +16,6 @@ from requests_mock.contrib import fixture as rm_fixture
 
 from vmact.backends import base
 from vmact.backends import libcloud
-from vmact.backends import libcloud_map
-from vmact.backends import libcloud_retry
 from vmact.conf import agent as agent_conf
 from vmact import exception
 
@@ -297,181 +287,6 @@ class ErrorsTest(LibcloudTestCase):
     def test_unreachable_is_503(self):
         self.http.register_uri('GET', URL, exc=requests.ConnectionError)
         self.assertEqual([503], self.codes(self.act(STOP, 'i-1')))
-
-
-class Clock(object):
-    """``time`` for libcloud_retry: its sleeps are recorded, not slept.
-
-    ``monotonic`` runs ahead of the real clock by the time slept.
-    """
-
-    def __init__(self):
-        self.slept = []
-
-    def monotonic(self):
-        return time.monotonic() + sum(self.slept)
-
-    def sleep(self, seconds):
-        self.slept.append(seconds)
-
-
-class ThrottlingTest(LibcloudTestCase):
-    """Only a call refused by throttling is resent, a bounded number."""
-
-    THROTTLED = (503, 'RequestLimitExceeded')
-
-    def setUp(self):
-        super().setUp()
-        self.clock = Clock()
-        self.useFixture(fixtures.MockPatchObject(libcloud_retry, 'time',
-                                                 self.clock))
-        self.ec2.add('i-1', 'stopped')
-
-    def start(self):
-        return self.codes(self.act(START, 'i-1'))
-
-    def sent(self, action='StartInstances'):
-        return self.ec2.calls.count(action)
-
-    def test_throttled_once_then_accepted_is_202_after_two_calls(self):
-        self.ec2.script['StartInstances'] = [self.THROTTLED]
-        self.assertEqual([202], self.start())
-        self.assertEqual(2, self.sent())
-        self.assertEqual([0.5], self.clock.slept)
-
-    def test_a_throttled_reboot_is_never_resent(self):
-        self.ec2.add('i-2', 'running')
-        self.ec2.script['RebootInstances'] = [self.THROTTLED]
-        self.assertEqual([429], self.codes(self.act(SOFT, 'i-2')))
-        self.assertEqual(1, self.sent('RebootInstances'))
-        self.assertEqual([], self.clock.slept)
-
-    def test_throttled_every_time_is_429_after_retries_plus_one(self):
-        self.ec2.fail['StartInstances'] = self.THROTTLED
-        self.assertEqual([429], self.start())
-        self.assertEqual(3, self.sent())
-        self.assertEqual([0.5, 1.0], self.clock.slept)
-        self.set(throttle_retries=4, throttle_backoff=0.1)
-        self.ec2.calls.clear()
-        self.ec2.fail['StartInstances'] = (429, 'TooManyRequests')
-        self.assertEqual([429], self.start())
-        self.assertEqual(5, self.sent())
-        self.set(throttle_retries=0)
-        self.ec2.calls.clear()
-        self.assertEqual([429], self.start())
-        self.assertEqual(1, self.sent())
-
-    def test_retry_after_is_waited(self):
-        self.ec2.script['StartInstances'] = [
-            (429, 'SlowDown', {'Retry-After': '3'}),
-            (503, 'Unavailable', {'Retry-After': '1.5'}),
-            (413, 'TooLarge', {'Retry-After': '0.25'})]
-        self.set(throttle_retries=3)
-        self.assertEqual([202], self.start())
-        self.assertEqual(4, self.sent())
-        self.assertEqual([3, 1.5, 0.25], self.clock.slept)
-
-    def test_timeout_or_other_errors_are_never_resent(self):
-        for fault, code in (
-                (requests.ReadTimeout(), 504),
-                (requests.ConnectionError(), 503),
-                ((503, 'Unavailable'), 503),
-                ((500, 'InternalError'), 502),
-                ((400, 'IncorrectInstanceState'), 409)):
-            self.ec2.calls.clear()
-            self.ec2.script['StartInstances'] = [self.THROTTLED, fault]
-            self.assertEqual([code], self.start(), fault)
-            self.assertEqual(2, self.sent(), fault)
-            self.ec2.script['StartInstances'] = [fault]
-            self.ec2.calls.clear()
-            self.start()
-            self.assertEqual(1, self.sent(), fault)
-
-    def test_deadline_stops_resending(self):
-        self.set(request_deadline=2, throttle_backoff=0.4,
-                 throttle_retries=5)
-        self.ec2.fail['StartInstances'] = self.THROTTLED
-        self.assertEqual([429], self.start())
-        self.assertEqual(3, self.sent())
-        self.assertEqual([0.4, 0.8], self.clock.slept)
-        del self.ec2.fail['StartInstances']
-        self.ec2.calls.clear()
-        self.ec2.script['StartInstances'] = [
-            (429, 'SlowDown', {'Retry-After': '0.5'}),
-            (429, 'SlowDown', {'Retry-After': '30'})]
-        self.assertEqual([429], self.start())
-        self.assertEqual(2, self.sent())
-
-    def test_reads_are_resent_alike(self):
-        self.ec2.script['DescribeInstances'] = [self.THROTTLED]
-        self.assertEqual([202], self.start())
-        self.assertEqual(2, self.sent('DescribeInstances'))
-        self.ec2.calls.clear()
-        self.ec2.fail['DescribeInstances'] = self.THROTTLED
-        shown = self.backend().show(None, self.target('i-1'))
-        self.assertEqual([429], self.codes(shown))
-        self.assertEqual(3, self.sent('DescribeInstances'))
-        self.assertEqual(0, self.sent())
-
-
-class MappingTest(oslotest_base.BaseTestCase):
-    """libcloud states and errors, rule by rule."""
-
-    def test_every_node_state_is_mapped(self):
-        states = [value for name, value in vars(NodeState).items()
-                  if name.isupper()]
-        self.assertGreater(len(states), 10)
-        for state in states:
-            self.assertIn(state, libcloud_map.STATES, state)
-            node = lc_base.Node('i', 'n', state, [], [], None)
-            self.assertIsNotNone(libcloud_map.state_of(node).status)
-
-    def test_transitions(self):
-        def shown(state, raw=None):
-            node = lc_base.Node('i', 'n', state, [], [], None,
-                                extra={'status': raw} if raw else {})
-            return libcloud_map.state_of(node).as_dict()
-        self.assertEqual({'status': 'SHUTOFF', 'task_state': 'powering-on',
-                          'power_state': 'shutdown'},
-                         shown(NodeState.STARTING))
-        self.assertEqual('REBOOT', shown(NodeState.REBOOTING)['status'])
-        self.assertEqual('ERROR', shown(NodeState.ERROR)['status'])
-        self.assertEqual('BUILD', shown(NodeState.PENDING)['status'])
-        self.assertEqual('deleting', shown(NodeState.UNKNOWN,
-                                           'shutting-down')['task_state'])
-
-    def test_throttled_for(self):
-        def error(status, message='X: y', retry_after=None):
-            headers = {} if retry_after is None else {
-                'retry-after': retry_after}
-            return lc_exc.exception_from_message(status, message, headers)
-        throttled_for = libcloud_map.throttled_for
-        self.assertEqual(0, throttled_for(error(429)))
-        self.assertEqual(7, throttled_for(error(429, retry_after='7')))
-        self.assertEqual(0, throttled_for(
-            error(503, 'RequestLimitExceeded: slow down')))
-        self.assertEqual(2, throttled_for(error(503, retry_after='2')))
-        self.assertEqual(2, throttled_for(error(413, retry_after='2')))
-        self.assertLess(abs(throttled_for(error(503, retry_after=(
-            email.utils.formatdate(time.time() + 60, usegmt=True)))) - 60), 2)
-        for not_throttled in (error(503), error(413), error(500),
-                              error(503, retry_after='oops'),
-                              requests.ReadTimeout(), ConnectionError(),
-                              lc_types.InvalidCredsError('429')):
-            self.assertIsNone(throttled_for(not_throttled), not_throttled)
-        self.assertEqual(429, libcloud_map.outcome_of_error(
-            'i-1', error(503, retry_after='2'), AGENT).code)
-
-    def test_errors(self):
-        def code(error):
-            return libcloud_map.outcome_of_error('i-1', error, AGENT).code
-        self.assertEqual(502, code(lc_types.InvalidCredsError(KEY)))
-        self.assertEqual(429, code(lc_exc.RateLimitReachedError()))
-        self.assertEqual(400, code(lc_exc.BaseHTTPError(
-            400, 'InvalidParameterValue: bad')))
-        self.assertEqual(502, code(ValueError('unexpected')))
-        self.assertNotIn(KEY, libcloud_map.outcome_of_error(
-            'i-1', lc_types.InvalidCredsError(KEY), AGENT).msg)
 
 
 class AccountsTest(LibcloudTestCase):

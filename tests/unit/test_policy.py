@@ -19,37 +19,39 @@ def ctx(project='p1', roles=('member', 'reader')):
                                   roles=list(roles))
 
 
-class PolicyDefaultsTest(base.TestCase):
+def allowed(context_, rule, tenant='p1'):
+    """True when policy lets ``context_`` apply ``rule`` to ``tenant``."""
+    try:
+        policy.authorize(context_, rule, tenant)
+    except exception.Forbidden:
+        return False
+    return True
 
-    def allowed(self, context_, rule, tenant='p1'):
-        try:
-            policy.authorize(context_, rule, tenant)
-        except exception.Forbidden:
-            return False
-        return True
+
+class PolicyDefaultsTest(base.TestCase):
 
     def test_member_of_the_tenant_may_act_and_read(self):
         for rule in ACT_RULES + (vm_act.SHOW,):
-            self.assertTrue(self.allowed(ctx(), rule), rule)
+            self.assertTrue(allowed(ctx(), rule), rule)
 
     def test_member_of_another_project_may_not(self):
         for rule in ACT_RULES + (vm_act.SHOW,):
-            self.assertFalse(self.allowed(ctx(project='p2'), rule), rule)
+            self.assertFalse(allowed(ctx(project='p2'), rule), rule)
 
     def test_reader_reads_but_does_not_act(self):
         reader = ctx(roles=['reader'])
-        self.assertTrue(self.allowed(reader, vm_act.SHOW))
+        self.assertTrue(allowed(reader, vm_act.SHOW))
         for rule in ACT_RULES:
-            self.assertFalse(self.allowed(reader, rule), rule)
+            self.assertFalse(allowed(reader, rule), rule)
 
     def test_admin_acts_for_any_project(self):
         admin = ctx(project='admin-project', roles=['admin'])
         for rule in ACT_RULES + (vm_act.SHOW,):
-            self.assertTrue(self.allowed(admin, rule, tenant='p2'), rule)
+            self.assertTrue(allowed(admin, rule, tenant='p2'), rule)
 
     def test_no_role_no_access(self):
         for rule in ACT_RULES + (vm_act.SHOW,):
-            self.assertFalse(self.allowed(ctx(roles=[]), rule), rule)
+            self.assertFalse(allowed(ctx(roles=[]), rule), rule)
 
     def test_forbidden_names_rule_and_tenant(self):
         error = self.assertRaises(exception.Forbidden, policy.authorize,
@@ -65,8 +67,8 @@ class PolicyDefaultsTest(base.TestCase):
             f.write('"vmact:vm_act:stop": "role:admin"\n')
         self.flags(group='oslo_policy', policy_file=path)
         policy.reset()
-        self.assertFalse(self.allowed(ctx(), vm_act.STOP))
-        self.assertTrue(self.allowed(ctx(), vm_act.START))
+        self.assertFalse(allowed(ctx(), vm_act.STOP))
+        self.assertTrue(allowed(ctx(), vm_act.START))
 
 
 class PolicyMemoTest(base.TestCase):
@@ -94,17 +96,10 @@ class PolicyMemoTest(base.TestCase):
         os.utime(self.path, (stamp, stamp))
         self.stamp = stamp
 
-    def allowed(self, context_, rule, tenant='p1'):
-        try:
-            policy.authorize(context_, rule, tenant)
-        except exception.Forbidden:
-            return False
-        return True
-
     def test_a_repeated_decision_is_asked_once_allow_or_deny(self):
         for _ in range(3):
-            self.assertTrue(self.allowed(ctx(), vm_act.SHOW))
-            self.assertFalse(self.allowed(ctx(project='p2'), vm_act.SHOW))
+            self.assertTrue(allowed(ctx(), vm_act.SHOW))
+            self.assertFalse(allowed(ctx(project='p2'), vm_act.SHOW))
         self.assertEqual(2, self.enforce.call_count)
 
     def test_tenant_roles_and_rule_each_make_their_own_decision(self):
@@ -119,33 +114,33 @@ class PolicyMemoTest(base.TestCase):
         for _ in range(2):
             for context_, rule, tenant, expected in cases:
                 self.assertEqual(expected,
-                                 self.allowed(context_, rule, tenant),
+                                 allowed(context_, rule, tenant),
                                  (context_.roles, rule, tenant))
         self.assertEqual(len(cases), self.enforce.call_count)
 
     def test_a_policy_file_edit_counts_within_the_reload_interval(self):
-        self.assertTrue(self.allowed(ctx(), vm_act.STOP))
+        self.assertTrue(allowed(ctx(), vm_act.STOP))
         loads = self.load_rules.call_count
         self.write_policy('"vmact:vm_act:stop": "role:admin"\n')
         self.now += policy.RELOAD_INTERVAL / 2
         for _ in range(5):
-            self.allowed(ctx(), vm_act.STOP)
+            allowed(ctx(), vm_act.STOP)
         self.assertEqual(loads, self.load_rules.call_count)
         self.now += policy.RELOAD_INTERVAL / 2
-        self.assertFalse(self.allowed(ctx(), vm_act.STOP))
+        self.assertFalse(allowed(ctx(), vm_act.STOP))
         self.write_policy('{}\n')
         self.now += policy.RELOAD_INTERVAL
-        self.assertTrue(self.allowed(ctx(), vm_act.STOP))
+        self.assertTrue(allowed(ctx(), vm_act.STOP))
         self.assertEqual(3, self.enforce.call_count)
 
     def test_the_memo_is_bounded(self):
         self.useFixture(fixtures.MockPatchObject(policy, 'MEMO_SIZE', 3))
         admin = ctx(project='admin-project', roles=['admin'])
         for n in range(10):
-            self.assertTrue(self.allowed(admin, vm_act.SHOW, 't%d' % n))
+            self.assertTrue(allowed(admin, vm_act.SHOW, 't%d' % n))
             self.assertLessEqual(len(policy.get_memo().current[1]), 3)
         self.assertEqual(10, self.enforce.call_count)
-        self.assertTrue(self.allowed(admin, vm_act.SHOW, 't9'))
+        self.assertTrue(allowed(admin, vm_act.SHOW, 't9'))
         self.assertEqual(10, self.enforce.call_count)
 
     def test_remote_checks_are_asked_every_time(self):
@@ -155,13 +150,13 @@ class PolicyMemoTest(base.TestCase):
             '"vmact:vm_act:show": "http://policy.test/check"\n')
         self.now += policy.RELOAD_INTERVAL
         for _ in range(3):
-            self.assertTrue(self.allowed(ctx(), vm_act.SHOW))
-            self.assertTrue(self.allowed(ctx(), vm_act.STOP))
+            self.assertTrue(allowed(ctx(), vm_act.SHOW))
+            self.assertTrue(allowed(ctx(), vm_act.STOP))
         self.assertEqual(3, checks.call_count)
         self.assertEqual(6, self.enforce.call_count)
         self.write_policy('"vmact:vm_act:show": "role:reader"\n')
         self.now += policy.RELOAD_INTERVAL
         for _ in range(3):
-            self.assertTrue(self.allowed(ctx(), vm_act.SHOW))
+            self.assertTrue(allowed(ctx(), vm_act.SHOW))
         self.assertEqual(7, self.enforce.call_count)
         self.assertEqual(3, checks.call_count)

@@ -32,6 +32,12 @@ APT_PACKAGES=(
     curl
     # pbr takes vmact's version from git.
     git
+    # functional: the jobs database (tests/functional/fixtures/postgres.py
+    # runs initdb and postgres itself, as the postgres user under root).
+    postgresql
+    # functional: the jobs' message broker (tests/functional/fixtures/
+    # rabbitmq.py runs the package's rabbitmq-server script and epmd).
+    rabbitmq-server
 )
 TOX_REQUIREMENT='tox>=4.0'
 DEFAULT_TOX_ARGS=(-e pep8,py3,docs,functional,deployment,hardening)
@@ -73,9 +79,10 @@ install_system_packages() {
 }
 
 start_services() {
-    # Services the suites expect already running start here. None yet:
-    # the tests start their own Keystone, Nova, Apache, memcached and
-    # vmact-api processes on loopback.
+    # Services the suites expect already running start here. None: the
+    # tests start their own Keystone, Nova, PostgreSQL, RabbitMQ, Apache,
+    # memcached, vmact-api and vmact-engine processes on loopback, so
+    # they can stop, kill and freeze them.
     :
 }
 

@@ -84,9 +84,21 @@ def make_readable(path):
 
 
 def write_config(directory, text, name='vmact.conf', paste_ini=True):
-    """Write a vmact config file, and api-paste.ini beside it if asked."""
+    """Write a vmact config file, and api-paste.ini beside it if asked.
+
+    The jobs database is a sqlite file in ``directory/state`` (writable by
+    Apache's user), its schema made at start.
+    """
     if paste_ini:
         shutil.copy(PASTE_INI, os.path.join(directory, 'api-paste.ini'))
+    state = os.path.join(directory, 'state')
+    os.makedirs(state, exist_ok=True)
+    os.chmod(state, 0o777)
+    lines = [line for line in text.splitlines()
+             if not line.startswith('state_path')]
+    text = '\n'.join(lines) + ('\n\n[DEFAULT]\nstate_path = %s\n\n'
+                               '[database]\nsync_on_startup = true\n'
+                               % state)
     path = os.path.join(directory, name)
     with open(path, 'w') as conf_file:
         conf_file.write(text)

@@ -9,6 +9,7 @@ run leaves nothing behind. Every wait is bounded.
 import atexit
 import ctypes
 import os
+import pwd
 import select
 import shutil
 import signal
@@ -66,21 +67,30 @@ def file_tail(path, size=6000):
         return ''
 
 
-def vmact_api_command(*config_files):
-    """The command line of the ``vmact-api`` console script.
+def console_command(script_name, module, *config_files):
+    """The command line of a vmact console script, with config files.
 
-    The script beside this interpreter, else the one on PATH, else the
-    same entry point through ``python -c``.
+    The script beside this interpreter, else the one on PATH, else
+    ``module``'s ``main()`` through ``python -c``.
     """
-    script = os.path.join(os.path.dirname(sys.executable), 'vmact-api')
+    script = os.path.join(os.path.dirname(sys.executable), script_name)
     if not os.path.exists(script):
-        script = shutil.which('vmact-api')
+        script = shutil.which(script_name)
     command = [script] if script else [
         sys.executable, '-c',
-        'import sys; from vmact.cmd import api; sys.exit(api.main())']
+        'import sys; from %s import main; sys.exit(main())' % module]
     for config_file in config_files:
         command += ['--config-file', config_file]
     return command
+
+
+def vmact_api_command(*config_files):
+    """The command line of the ``vmact-api`` console script."""
+    return console_command('vmact-api', 'vmact.cmd.api', *config_files)
+
+
+def _user_group(user):
+    return pwd.getpwnam(user).pw_gid
 
 
 def _signal_group(pgid, signum):
@@ -103,11 +113,12 @@ class Child(object):
     :param repo_on_path: put the checkout first on the child's
         PYTHONPATH (children that import ``tests``).
     :param pass_fds: file descriptors the child inherits.
+    :param user: run the child as this system user (and its group).
     """
 
     def __init__(self, name, argv, output_path, logs=(), env=None, cwd=None,
                  repo_on_path=False, pass_fds=(), capture_stdout=False,
-                 die_with_parent=True):
+                 die_with_parent=True, user=None):
         self.name = name
         self.argv = list(argv)
         self.output_path = output_path
@@ -121,11 +132,18 @@ class Child(object):
         self.pass_fds = tuple(pass_fds)
         self.capture_stdout = capture_stdout
         self.die_with_parent = die_with_parent
+        self.user = user
         self.popen = None
         self.started_at = None
 
     def start(self):
-        """Spawn the child; returns at once."""
+        """Spawn the child; returns at once.
+
+        The parent-death signal is set after the change of user (Python
+        calls ``preexec_fn`` last), which would otherwise clear it.
+        """
+        as_user = {'user': self.user, 'group': _user_group(self.user),
+                   'extra_groups': []} if self.user else {}
         with open(self.output_path, 'ab') as output:
             self.popen = subprocess.Popen(
                 self.argv, stdin=subprocess.DEVNULL,
@@ -134,7 +152,7 @@ class Child(object):
                 env=self.env, cwd=self.cwd, pass_fds=self.pass_fds,
                 start_new_session=True,
                 preexec_fn=(set_parent_death_signal if self.die_with_parent
-                            else None))
+                            else None), **as_user)
         self.started_at = time.monotonic()
         return self
 
@@ -225,14 +243,30 @@ class Child(object):
             self.popen.stdout.close()
 
 
+def state_config(work_dir, name):
+    """A config file giving ``name`` its own state_path, schema synced.
+
+    Listed first, so the test's own config files override it.
+    """
+    path = os.path.join(work_dir, name + '-state.conf')
+    with open(path, 'w') as conf:
+        conf.write('[DEFAULT]\nstate_path = %s\n\n[database]\n'
+                   'sync_on_startup = true\n'
+                   % os.path.join(work_dir, name + '-state'))
+    return path
+
+
 def start_vmact_api(name, config_files, port, work_dir, logs=(), env=None,
                     timeout=60):
     """Start ``vmact-api`` and return its :class:`Child` once it serves.
 
     Its output goes to ``<work_dir>/<name>.out``; it is stopped (and
     :class:`ChildError` raised) when ``/healthcheck`` does not answer 200
-    within ``timeout`` seconds.
+    within ``timeout`` seconds. Its jobs database is a sqlite file of its
+    own in ``work_dir`` (:func:`state_config`) unless a config file names
+    another.
     """
+    config_files = [state_config(work_dir, name)] + list(config_files)
     child = Child(name, vmact_api_command(*config_files),
                   os.path.join(work_dir, name + '.out'), logs=logs, env=env,
                   cwd=work_dir, repo_on_path=True).start()
@@ -254,10 +288,13 @@ class StartedOnce(object):
     :param error_class: raised when the service did not start.
     :param on_failure: ``callable(service)`` that keeps what explains the
         failure and returns where it is (said in the error).
+    :param at_exit: the name of the service's method called at exit.
     """
 
-    def __init__(self, what, build, error_class, on_failure):
+    def __init__(self, what, build, error_class, on_failure,
+                 at_exit='stop'):
         self.what = what
+        self.at_exit = at_exit
         self.build = build
         self.error_class = error_class
         self.on_failure = on_failure
@@ -271,7 +308,7 @@ class StartedOnce(object):
                                    % (self.what, self.error))
         if self.service is None:
             service = self.build()
-            atexit.register(service.stop)
+            atexit.register(getattr(service, self.at_exit))
             try:
                 service.start()
             except BaseException as error:

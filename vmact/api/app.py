@@ -5,18 +5,26 @@ chosen the agent's backend (the environ keys of
 :mod:`vmact.api.middleware`). This module only wires the API's pieces
 together: :mod:`vmact.api.request` parses and validates,
 :mod:`vmact.policy` authorizes, the backend acts, :mod:`vmact.api.results`
-renders.
+renders. An action asked as a job (``"async": true``, ``Prefer:
+respond-async``) is written by :mod:`vmact.api.jobs` instead, which also
+serves ``/mana_api/jobs``; :mod:`vmact.api.idempotency` answers a POST
+with a known ``Idempotency-Key``.
 """
 
 from oslo_log import log as logging
 import webob.dec
 
+from vmact.api import idempotency
+from vmact.api import job_request
+from vmact.api import jobs
 from vmact.api import middleware
 from vmact.api import request
 from vmact.api import results
 from vmact.api import waiting
 from vmact.backends import base
 from vmact import conf as vmact_conf
+from vmact.db import api as db
+from vmact.db import migration
 from vmact import exception
 from vmact.policies import vm_act as vm_act_policies
 from vmact import policy
@@ -34,12 +42,15 @@ class VmActApp(object):
     def __init__(self, conf):
         self.conf = conf
         self.waiting = waiting.from_conf(conf)
+        db.configure(conf)
+        if conf.database.sync_on_startup:
+            migration.upgrade(conf)
 
     @webob.dec.wsgify
     def __call__(self, req):
         try:
             path = request.wsgi_path(req.environ)
-            route = request.route(path)
+            route = job_request.route(path) or request.route(path)
             if route is None:
                 raise exception.NotFound('No such resource: %s.'
                                          % exception.quote(path))
@@ -50,6 +61,8 @@ class VmActApp(object):
                 response.allow = route.methods
                 return response
             ctx = req.environ[middleware.CONTEXT_KEY]
+            if isinstance(route, job_request.JobRoute):
+                return jobs.serve(self.conf, req, route, ctx)
             backend = req.environ[middleware.BACKEND_KEY]
             if req.method == 'GET':
                 return self.show(req, route, ctx, backend)
@@ -59,12 +72,43 @@ class VmActApp(object):
 
     def act(self, req, route, ctx, backend):
         request.check_act_query(request.query_params(req))
+        key = idempotency.key_of(req)
         body = request.parse_body(read_body(req))
-        parsed = request.act_request(route, body,
-                                     self.conf.api.max_servers_per_request,
+        prefer_async = job_request.prefers_async(req.headers)
+        as_job = prefer_async or body.get('async') is True
+        max_servers = self.conf.jobs.max_servers_per_job
+        if not as_job:
+            job_request.check_sync_count(
+                body, self.conf.api.max_servers_per_request, max_servers)
+            max_servers = self.conf.api.max_servers_per_request
+        parsed = request.act_request(route, body, max_servers,
                                      self.conf.api.max_wait)
+        policy.authorize(ctx, RULE_BY_ACTION[parsed.action.name],
+                         parsed.target.tenant_id)
+        claim = None
+        if key is not None:
+            claim, answer = idempotency.begin(
+                key, parsed.target.tenant_id, req.method,
+                request.wsgi_path(req.environ), backend.agent, body)
+            if answer is not None:
+                return answer
+        try:
+            if as_job:
+                response = jobs.create(self.conf, req, ctx, backend, parsed,
+                                       prefer_async, claim)
+            else:
+                response = self.act_now(ctx, backend, parsed)
+        except BaseException:
+            if claim is not None:
+                claim.release()
+            raise
+        if claim is not None:
+            claim.finish(response)
+        return response
+
+    def act_now(self, ctx, backend, parsed):
+        """Act within this request: the batch result."""
         target, action = parsed.target, parsed.action
-        policy.authorize(ctx, RULE_BY_ACTION[action.name], target.tenant_id)
         try:
             with self.waiting.slot(action.wait):
                 outcomes = backend.wait(ctx, target, action,

@@ -75,6 +75,12 @@ ONLY_IF_NEEDED = {
     'description': 'true or false',
 }
 
+ASYNC = {
+    'type': 'boolean',
+    'description': 'true (run the action as a job: 202 with its job_id) '
+                   'or false',
+}
+
 
 def servers(max_servers):
     """Server IDs, at most ``[api] max_servers_per_request`` of them."""
@@ -112,6 +118,7 @@ def act_body(max_servers, max_wait, required=()):
             base.REBOOT: REBOOT,
             'only_if_needed': ONLY_IF_NEEDED,
             'wait': wait(max_wait),
+            'async': ASYNC,
         },
     }
 
@@ -135,6 +142,25 @@ def status_query(max_servers):
     }
 
 
+def job_query():
+    """A job read's query string: paging of its servers."""
+    return {
+        'type': 'object',
+        'additionalProperties': False,
+        'properties': {'limit': {}, 'marker': {}},
+    }
+
+
+def jobs_query():
+    """The job list's query string: tenant, status and paging."""
+    return {
+        'type': 'object',
+        'additionalProperties': False,
+        'properties': {'tenant_id': {}, 'status': {}, 'limit': {},
+                       'marker': {}},
+    }
+
+
 @functools.lru_cache(maxsize=None)
 def _regex(pattern):
     # ECMA-262's "$", which JSON Schema means, is the very end of the
@@ -151,6 +177,22 @@ def _pattern(validator, pattern, instance, schema):
             '%r does not match %r' % (instance, pattern))
 
 
+_ITEMS = jsonschema.Draft7Validator.VALIDATORS['items']
+
+
+def _items(validator, items, instance, schema):
+    # A list of IDs (10,000 in a job) checked by one regex per item; the
+    # keyword-by-keyword walk only when some item fails, for its error.
+    if (validator.is_type(instance, 'array') and isinstance(items, dict)
+            and items.get('type') == 'string' and 'pattern' in items
+            and set(items) <= {'type', 'pattern', 'description'}):
+        regex = _regex(items['pattern'])
+        if all(type(item) is str and regex.search(item)
+               for item in instance):
+            return
+    yield from _ITEMS(validator, items, instance, schema)
+
+
 def _finite_number(checker, instance):
     # NaN and infinity are not JSON numbers (the parser refuses them too).
     return (jsonschema.Draft7Validator.TYPE_CHECKER.is_type(instance,
@@ -160,7 +202,8 @@ def _finite_number(checker, instance):
 
 
 Validator = jsonschema.validators.extend(
-    jsonschema.Draft7Validator, validators={'pattern': _pattern},
+    jsonschema.Draft7Validator,
+    validators={'pattern': _pattern, 'items': _items},
     type_checker=jsonschema.Draft7Validator.TYPE_CHECKER.redefine(
         'number', _finite_number))
 

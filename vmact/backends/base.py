@@ -101,6 +101,11 @@ class Outcome:
     state: typing.Optional[ServerState] = None
     #: Set by :meth:`for_other_id`: the ID this outcome is a copy of.
     same_as: typing.Optional[str] = None
+    #: The backend's own id of the call (Nova's x-openstack-request-id).
+    backend_request_id: typing.Optional[str] = None
+    #: Seconds the backend asked to wait before sending again, on a
+    #: refusal that says the call was not accepted (429, 503 Retry-After).
+    retry_after: typing.Optional[float] = None
 
     @property
     def ok(self):
@@ -137,6 +142,24 @@ class Backend(metaclass=abc.ABCMeta):
         self.agent = agent
         self.opts = conf[agent]
 
+    @property
+    def acts_as_caller(self):
+        """True when the backend acts with the caller's own credentials.
+
+        A job of such an agent needs a Keystone trust to act as the caller
+        after its token expires (:mod:`vmact.jobs.trusts`).
+        """
+        return False
+
+    def server_key(self, server_id):
+        """The key under which the backend knows ``server_id``.
+
+        Two IDs with one key are one server (Nova: the letter cases of a
+        UUID); a job sends to the first and reports the others as the
+        same server.
+        """
+        return server_id
+
     @abc.abstractmethod
     def show(self, context, target):
         """One Outcome per server of ``target``: 200 with its state."""
@@ -148,6 +171,16 @@ class Backend(metaclass=abc.ABCMeta):
         202 when accepted; :func:`instead_of_sending` decides for servers
         read first (``only_if_needed``).
         """
+
+    def received(self, context, target, action, since):
+        """Whether each server received ``action`` at or after ``since``.
+
+        Asked after a crash about calls that may or may not have been
+        sent (naive UTC ``since``). :returns: {server: True (received),
+        False (not received) or None (not known)}; this default knows
+        nothing.
+        """
+        return dict.fromkeys(target.servers)
 
     def wait(self, context, target, action, outcomes):
         """``outcomes`` of :meth:`act`, after ``action.wait`` if asked.
@@ -190,22 +223,39 @@ class Backend(metaclass=abc.ABCMeta):
                 target, servers=tuple(pending)))
             for outcome in shown:
                 if outcome.ok:
-                    pending[outcome.server] = state = outcome.state
-                    if settled_in(state, action.target_status):
-                        del pending[outcome.server]
-                        yield Outcome(outcome.server, 200,
-                                      'reached %s' % state.status, state)
-                    elif state.status == ERROR_STATUS:
-                        del pending[outcome.server]
-                        yield Outcome(outcome.server, 502, _not_reached(
-                            action, state, 'went to ERROR'), state)
-                elif outcome.code < 500 and outcome.code != 429:
+                    pending[outcome.server] = outcome.state
+                settled = settled_outcome(action, outcome)
+                if settled is not None:
                     del pending[outcome.server]
-                    yield outcome
+                    yield settled
         for server, state in pending.items():
-            yield Outcome(server, 504, _not_reached(
-                action, state, 'did not get there in %gs' % action.wait),
-                state)
+            yield timed_out(action, server, state)
+
+
+def settled_outcome(action, shown):
+    """The final outcome of a followed server read as ``shown``, or None.
+
+    200 when it reached the target state, 502 when it went to ERROR, its
+    own failure when it can no longer be read (a 4xx other than 429);
+    None while it may still get there.
+    """
+    if shown.ok:
+        state = shown.state
+        if settled_in(state, action.target_status):
+            return Outcome(shown.server, 200, 'reached %s' % state.status,
+                           state)
+        if state.status == ERROR_STATUS:
+            return Outcome(shown.server, 502, _not_reached(
+                action, state, 'went to ERROR'), state)
+    elif shown.code < 500 and shown.code != 429:
+        return shown
+    return None
+
+
+def timed_out(action, server, state):
+    """The 504 of a server not settled after ``action.wait`` seconds."""
+    return Outcome(server, 504, _not_reached(
+        action, state, 'did not get there in %gs' % action.wait), state)
 
 
 def instead_of_sending(action, shown):

@@ -22,8 +22,8 @@ another server; the letter-case spellings of a UUID are one server
 
 Calls go through the agent's :class:`~vmact.backends.fanout.FanOut` and
 :func:`~vmact.backends.http.agent_session`, never resent (a 401 from Nova
-drops the agent's token in service mode). Their cost per request:
-``tools/bench/README.rst``.
+drops the agent's token in service mode); cost: ``tools/bench/README.rst``.
+:mod:`~vmact.backends.nova_actions` reads Nova's request ids and actions.
 """
 
 import collections
@@ -40,6 +40,7 @@ from oslo_utils import uuidutils
 from vmact.backends import base
 from vmact.backends import fanout
 from vmact.backends import http
+from vmact.backends import nova_actions
 from vmact.conf import nova as nova_conf
 from vmact import exception
 
@@ -89,6 +90,10 @@ _Call = collections.namedtuple('_Call', 'nova tenant_id check_owner deadline')
 
 class NovaBackend(base.Backend):
     """Start, stop, reboot and read Nova servers for one agent."""
+
+    acts_as_caller = property(lambda self: self.service_auth is None)
+    received = nova_actions.received
+    server_key = staticmethod(nova_key)
 
     @classmethod
     def list_opts(cls):
@@ -197,14 +202,14 @@ class NovaBackend(base.Backend):
                 return spared
             if time.monotonic() >= call.deadline:
                 return self._not_sent(server_id)
-        if action.name == base.START:
-            call.nova.servers.start(server_id)
-        elif action.name == base.STOP:
-            call.nova.servers.stop(server_id)
-        else:
-            call.nova.servers.reboot(
+        if action.name == base.REBOOT:
+            sent = call.nova.servers.reboot(
                 server_id, reboot_type=action.reboot_type or base.SOFT)
-        return base.Outcome(server_id, 202)
+        else:  # servers.start or servers.stop
+            sent = getattr(call.nova.servers, nova_actions.NOVA_ACTIONS[
+                action.name])(server_id)
+        return base.Outcome(server_id, 202, backend_request_id=nova_actions
+                            .request_id_of(sent))
 
     def _not_sent(self, server_id):
         return base.Outcome(server_id, 504, 'Not sent: the request deadline of'
@@ -217,7 +222,7 @@ class NovaBackend(base.Backend):
             if code == 401 and self.service_auth is not None:
                 self.service_auth.invalidate()
             mapped = _KEPT_STATUSES.get(code, 400 if code < 500 else 502)
-            return base.Outcome(server_id, mapped, error.message)
+            return nova_actions.refused(server_id, mapped, error)
         if isinstance(error, ks_exc.ConnectTimeout):
             return base.Outcome(server_id, 504, 'Nova timed out: %s' % error)
         if isinstance(error, ks_exc.ConnectionError):
@@ -248,9 +253,8 @@ class NovaBackend(base.Backend):
         return _Call(nova, target.tenant_id, check_owner, deadline)
 
     def _must_check_owner(self, context, target):
-        if self.service_auth is not None:
-            return True
-        if context.project_id != target.tenant_id:
+        if self.service_auth is not None or \
+                context.project_id != target.tenant_id:
             return True
         cross = {r.lower() for r in self.opts.cross_project_roles}
         return any(r.lower() in cross for r in context.roles)
@@ -292,9 +296,6 @@ class NovaBackend(base.Backend):
 
 def _state_of(server):
     power = getattr(server, 'OS-EXT-STS:power_state', None)
-    if power is not None:
-        power = POWER_STATES.get(power, str(power))
     return base.ServerState(
-        status=server.status,
-        task_state=getattr(server, 'OS-EXT-STS:task_state', None),
-        power_state=power)
+        server.status, getattr(server, 'OS-EXT-STS:task_state', None),
+        power if power is None else POWER_STATES.get(power, str(power)))

@@ -20,6 +20,8 @@ import dataclasses
 import threading
 import time
 
+from oslo_utils import timeutils
+
 from vmact.backends import base
 from vmact.conf import simulator as simulator_conf
 from vmact import exception
@@ -84,6 +86,10 @@ class SimulatorBackend(base.Backend):
         self._lock = threading.Lock()
         self._regions = frozenset(self.opts.regions)
         self._servers = {}
+        #: (tenant, region, server, Nova's action name) -> when last
+        #: accepted (naive UTC), as Nova's instance actions record it.
+        self._accepted_at = {}
+        self._started_at = timeutils.utcnow()
         for tenant in self.opts.tenants:
             for region in self.opts.regions:
                 for n in range(1, self.opts.servers_per_tenant + 1):
@@ -168,9 +174,29 @@ class SimulatorBackend(base.Backend):
                     server.final_vm_state = final
                     server.settle_at = now + self.opts.transition_delay
                     server.settle(now)
+                    self._accepted_at[target.tenant_id, target.region,
+                                      server_id, NOVA_VERB[action.name]] = \
+                        timeutils.utcnow()
                     outcomes.append(base.Outcome(server_id, 202,
                                                  'accepted'))
         return outcomes
+
+    def received(self, context, target, action, since):
+        """From this process's record of accepted actions.
+
+        Not known (None) when ``since`` is before this backend was built:
+        what a previous process accepted is gone with it.
+        """
+        self._check_region(target.region)
+        if since < self._started_at:
+            return dict.fromkeys(target.servers)
+        verb = NOVA_VERB[action.name]
+        with self._lock:
+            last = {server: self._accepted_at.get(
+                (target.tenant_id, target.region, server, verb))
+                for server in target.servers}
+        return {server: at is not None and at >= since
+                for server, at in last.items()}
 
     def _find(self, target, server_id):
         return self._servers.get((target.tenant_id, target.region,

@@ -9,8 +9,14 @@ from oslo_config import cfg
 from oslo_log import log
 
 from vmact.conf import api
+from vmact.conf import database
+from vmact.conf import jobs
+from vmact.conf import trustee
 
 CONF = cfg.CONF
 
 api.register_opts(CONF)
+database.register_opts(CONF)
+jobs.register_opts(CONF)
+trustee.register_opts(CONF)
 log.register_options(CONF)

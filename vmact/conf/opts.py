@@ -11,9 +11,12 @@ from oslo_config import cfg
 
 from vmact.conf import agent
 from vmact.conf import api
+from vmact.conf import database
+from vmact.conf import jobs
 from vmact.conf import libcloud
 from vmact.conf import nova
 from vmact.conf import simulator
+from vmact.conf import trustee
 
 NOVA_EXAMPLE = cfg.OptGroup(
     'scloudm', title='Example agent served by Nova',
@@ -44,6 +47,10 @@ LIBCLOUD_ACCOUNTS_EXAMPLE = cfg.OptGroup(
 def list_opts():
     return [
         (api.GROUP, api.OPTS),
+        ('DEFAULT', [database.STATE_PATH]),
+        ('database', database.list_opts()['database']),
+        (jobs.GROUP, jobs.OPTS),
+        (trustee.GROUP, trustee.list_opts()[trustee.GROUP]),
         (NOVA_EXAMPLE, agent.OPTS + nova.list_sample_opts()),
         (SIMULATOR_EXAMPLE, agent.OPTS + simulator.list_opts()),
         (LIBCLOUD_TAG_EXAMPLE, agent.OPTS + libcloud.list_opts()),

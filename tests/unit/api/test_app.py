@@ -353,6 +353,13 @@ class ContractTests(base.PipelineHelpers):
         self.assertRefused(self.act(servers=[DEMO1, DEMO2, DEMO3, 'off1']),
                            400, 'at most 3')
 
+    def test_too_many_servers_says_to_send_async(self):
+        self.flags(group='api', max_servers_per_request=3)
+        self.flags(group='jobs', max_servers_per_job=7)
+        self.assertRefused(self.act(servers='%s,%s,%s,off1' % (
+            DEMO1, DEMO2, DEMO3)), 400, 'at most 3', '"async": true',
+            'up to 7 servers')
+
     def test_default_max_servers_per_request_is_500(self):
         servers = ['s%d' % i for i in range(501)]
         self.assertRefused(self.act(servers=servers), 400, 'at most 500')

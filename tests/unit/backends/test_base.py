@@ -1,6 +1,7 @@
 """The driver contract: a driver writes show and act, the base waits."""
 
 import dataclasses
+import datetime
 
 from oslo_config import cfg
 from oslotest import base as oslotest_base
@@ -135,3 +136,33 @@ class ContractTest(oslotest_base.BaseTestCase):
         self.assertEqual([field.name for field in
                           dataclasses.fields(base.ServerState)],
                          list(STOPPING.as_dict()))
+
+    def test_received_and_acts_as_caller_default_to_not_known(self):
+        since = datetime.datetime(2026, 12, 1, 19, 0)
+        self.assertEqual({'a': None, 'b': None}, self.driver.received(
+            None, self.target('a', 'b'), STOP, since))
+        self.assertFalse(self.driver.acts_as_caller)
+
+    def test_outcomes_carry_no_request_id_or_retry_after_by_default(self):
+        outcome = base.Outcome('a', 202)
+        self.assertIsNone(outcome.backend_request_id)
+        self.assertIsNone(outcome.retry_after)
+        sent = base.Outcome('a', 202, backend_request_id='req-1')
+        self.assertIsNone(sent.for_other_id('A').backend_request_id)
+
+    def test_settled_outcome_applies_the_wait_rules(self):
+        action = base.Action(base.STOP, wait=5)
+        cases = [(base.Outcome('a', 200, state=SHUTOFF), 200),
+                 (base.Outcome('a', 200, state=STOPPING), None),
+                 (base.Outcome('a', 200, state=base.ServerState('ERROR')),
+                  502),
+                 (base.Outcome('a', 404, 'gone'), 404),
+                 (base.Outcome('a', 429, 'slow down'), None),
+                 (base.Outcome('a', 503, 'down'), None)]
+        for shown, code in cases:
+            settled = base.settled_outcome(action, shown)
+            self.assertEqual(code, settled and settled.code, shown)
+        late = base.timed_out(action, 'a', STOPPING)
+        self.assertEqual(504, late.code)
+        self.assertIn('did not get there in 5s (last status ACTIVE, '
+                      'task_state powering-off)', late.msg)

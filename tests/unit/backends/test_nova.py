@@ -749,7 +749,8 @@ class ServerIdTest(NovaTestCase):
             404, 'Instance detail could not be found.'))
         self.on_get('s1')
         self.on_action('s1')
-        self.lower = str(uuid.uuid4())
+        # Letters on both sides of index 9, so every spelling differs.
+        self.lower = 'ab%s-4a5b-8c6d-9e7f-ef0123456789' % uuid.uuid4().hex[:6]
         self.upper = self.lower.upper()
 
     def contexts(self):
@@ -818,6 +819,12 @@ class ServerIdTest(NovaTestCase):
             self.assertTrue(line.startswith('WARNING '), line)
             self.assertIn('s2', line)
         self.assertNotIn('Traceback', logger.output)
+
+    def test_server_key_is_one_per_uuid_spelling(self):
+        backend = self.backend()
+        self.assertEqual(backend.server_key(self.lower),
+                         backend.server_key(self.upper))
+        self.assertEqual('k432k234', backend.server_key('k432k234'))
 
     def test_spellings_of_one_uuid_get_one_call(self):
         mixed = self.lower[:9] + self.upper[9:]

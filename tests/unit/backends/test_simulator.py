@@ -1,8 +1,10 @@
 """The simulator follows Nova's state rules (nova/compute/api.py)."""
 
+import datetime
 import time
 
 from oslo_config import cfg
+from oslo_utils import timeutils
 
 from tests.unit import base as test_base
 from vmact.backends import base
@@ -205,3 +207,43 @@ class SeedConfigTest(test_base.TestCase):
                                       regions=['R'], servers=servers)
             self.assertIn('[sim] servers', str(error))
             self.assertIn(fragment, str(error))
+
+
+class ReceivedTest(test_base.TestCase):
+    """The simulator answers the reconcile from its record of actions."""
+
+    def setUp(self):
+        super().setUp()
+        self.backend = make_backend(regions=['R'], servers=[
+            't:R:on', 't:R:off:SHUTOFF', 't:R:idle'])
+        self.target = base.Target('t', 'R', ('on', 'off', 'idle', 'gone'))
+
+    def test_accepted_actions_since_are_received(self):
+        since = timeutils.utcnow()
+        self.backend.act(None, self.target, STOP)
+        self.assertEqual(
+            {'on': True, 'off': False, 'idle': True, 'gone': False},
+            self.backend.received(None, self.target, STOP, since))
+
+    def test_only_the_same_kind_of_action_counts(self):
+        since = timeutils.utcnow()
+        self.backend.act(None, base.Target('t', 'R', ('on',)), STOP)
+        self.assertEqual({'on': False}, self.backend.received(
+            None, base.Target('t', 'R', ('on',)), SOFT, since))
+
+    def test_actions_before_since_are_not_received(self):
+        self.backend.act(None, base.Target('t', 'R', ('on',)), STOP)
+        later = timeutils.utcnow() + datetime.timedelta(seconds=1)
+        self.assertEqual({'on': False}, self.backend.received(
+            None, base.Target('t', 'R', ('on',)), STOP, later))
+
+    def test_before_the_backend_was_built_is_not_known(self):
+        before = timeutils.utcnow() - datetime.timedelta(minutes=1)
+        self.assertEqual(dict.fromkeys(self.target.servers),
+                         self.backend.received(None, self.target, STOP,
+                                               before))
+
+    def test_unknown_region_is_refused(self):
+        self.assertRaises(exception.UnknownRegion, self.backend.received,
+                          None, base.Target('t', 'Elsewhere', ('on',)), STOP,
+                          timeutils.utcnow())

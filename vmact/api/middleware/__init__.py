@@ -12,6 +12,8 @@ from oslo_middleware import base
 CONTEXT_KEY = 'vmact.context'
 #: The backend driver of the request's ``Sp-Agent`` (``sp_agent``).
 BACKEND_KEY = 'vmact.backend'
+#: Every agent's backend, by name (``sp_agent``; the in-process engine).
+AGENTS_KEY = 'vmact.agents'
 
 
 class Filter(base.ConfigurableMiddleware):

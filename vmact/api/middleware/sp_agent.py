@@ -14,7 +14,11 @@ from vmact.exception import quote
 
 
 class SpAgentRouter(middleware.Filter):
-    """Put the chosen agent's backend in ``environ['vmact.backend']``."""
+    """Put the chosen agent's backend in ``environ['vmact.backend']``.
+
+    Every agent, too (``environ['vmact.agents']``): the in-process job
+    engine acts through the same backends as the request.
+    """
 
     def __init__(self, application, conf=None):
         super().__init__(application, conf)
@@ -30,3 +34,4 @@ class SpAgentRouter(middleware.Filter):
                 400, 'Unknown Sp-Agent %s; known agents: %s.'
                 % (quote(name), ', '.join(sorted(self.agents))))
         req.environ[middleware.BACKEND_KEY] = backend
+        req.environ[middleware.AGENTS_KEY] = self.agents

@@ -1,0 +1,1 @@
+"""The ``openstack vm ...`` commands (osc-lib and cliff: the ``osc`` extra)."""

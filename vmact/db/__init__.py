@@ -1,0 +1,1 @@
+"""The jobs database: models, queries (vmact.db.api), migrations."""

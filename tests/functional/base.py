@@ -2,13 +2,25 @@
 
 import http.client
 import json
+import os
+import time
 
 import fixtures
 import requests
 import testtools
+from testtools import content
 
 from tests.functional.fixtures import cloud
+from tests.functional.fixtures import engines
+from tests.functional.fixtures import postgres
+from tests.functional.fixtures import rabbitmq
 from tests.functional.fixtures import vmact_service
+from tests.hardening import figures
+from tests.support import processes
+from tests.support import vmact_config
+
+#: A job's status once it ended.
+FINAL_JOB_STATUSES = ('SUCCESS', 'PARTIAL', 'FAIL', 'CANCELLED')
 
 
 class FunctionalTestCase(testtools.TestCase):
@@ -133,3 +145,96 @@ class VmactTestCase(FunctionalTestCase):
         """
         return [action['request_id']
                 for action in self.instance_actions(server_id, region)]
+
+
+@testtools.skipUnless(engines.installed(),
+                      'no vmact-engine console script in this environment')
+class JobsTestCase(VmactTestCase):
+    """Jobs through the vmact-api on PostgreSQL and RabbitMQ.
+
+    Each test starts its own ``vmact-engine`` processes
+    (:meth:`start_engines`) with the ``[jobs]`` settings it needs, and
+    prints its duration as a figure.
+    """
+
+    def setUp(self):
+        super().setUp()
+        self.vmact = vmact_service.get_jobs_vmact()
+        self.postgres = postgres.get_postgres()
+        self.rabbitmq = rabbitmq.get_rabbitmq()
+        self.addCleanup(self.rabbitmq.ensure_running)
+        self.addCleanup(self.postgres.ensure_running)
+        self.addDetail('vmact-api-log', content.Content(
+            content.UTF8_TEXT, lambda: [processes.file_tail(
+                self.vmact.log_file, 20000).encode('utf-8')]))
+        started = time.monotonic()
+        self.addCleanup(lambda: figures.record(
+            'functional_jobs_test', test=self.id().rsplit('.', 1)[-1],
+            seconds=round(time.monotonic() - started, 1)))
+
+    def start_engines(self, count=2, **jobs_options):
+        """``count`` engines on the API's config plus ``[jobs]`` options."""
+        conf_file = os.path.join(self.useFixture(fixtures.TempDir()).path,
+                                 'vmact-engines.conf')
+        vmact_config.write(conf_file, vmact_config.merge(
+            vmact_service.config_sections(self.vmact.port,
+                                          self.vmact.log_file,
+                                          self.cloud.auth_url),
+            self.vmact.overrides + [('jobs', option, value) for
+                                    option, value in jobs_options.items()]))
+        return self.useFixture(engines.EnginesFixture(count,
+                                                      conf_file)).engines
+
+    def post_job(self, body, **kwargs):
+        """POST ``body`` with ``"async": true``; asserts the 202."""
+        response = self.act(dict(body, **{'async': True}), **kwargs)
+        self.assertEqual(202, response.status_code, response.text)
+        return response.json()['job_id']
+
+    def get_job(self, job_id, user=cloud.ALICE):
+        response = requests.get(
+            '%s/mana_api/jobs/%s' % (self.vmact.url, job_id),
+            headers={'X-Auth-Token': self.cloud.token(user)},
+            params={'limit': 1000}, timeout=cloud.HTTP_TIMEOUT)
+        self.assertEqual(200, response.status_code, response.text)
+        return response.json()
+
+    def delete_job(self, job_id, user=cloud.ALICE):
+        """DELETE /mana_api/jobs/{job_id} (the cancel): the response."""
+        return requests.delete(
+            '%s/mana_api/jobs/%s' % (self.vmact.url, job_id),
+            headers={'X-Auth-Token': self.cloud.token(user)},
+            timeout=cloud.HTTP_TIMEOUT)
+
+    def wait_job(self, job_id, timeout=60, until=None):
+        """Poll the job until ``until(job)`` (default: it ended); bounded."""
+        until = until or (lambda job: job['status'] in FINAL_JOB_STATUSES)
+        deadline = time.monotonic() + timeout
+        while True:
+            job = self.get_job(job_id)
+            if until(job):
+                return job
+            if time.monotonic() > deadline:
+                self.fail('job %s not there after %ss: %s' % (
+                    job_id, timeout, json.dumps(job)[:3000]))
+            time.sleep(0.2)
+
+    def server_states(self, job):
+        """``{server id: state}`` of a job's representation."""
+        return {server['id']: server['state'] for server in job['servers']}
+
+    def sql(self, query, params=()):
+        """Rows of ``query`` in vmact's database, as the superuser."""
+        connection = self.postgres.admin_connection(postgres.DATABASE)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(query, params)
+                return cursor.fetchall() if cursor.description else []
+        finally:
+            connection.close()
+
+    def action_count(self, server_ids, name, region=cloud.REGION_TWO):
+        """``{server id: Nova instance actions named name}``."""
+        return {server: sum(action['action'] == name for action in
+                            self.instance_actions(server, region))
+                for server in server_ids}

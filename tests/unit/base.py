@@ -59,6 +59,12 @@ class TestCase(oslotest_base.BaseTestCase):
                   default_config_files=[])
         policy.reset()
         self.addCleanup(policy.reset)
+        # No process-wide job engine behind a test's back; tests of the
+        # engine start their own.
+        self.started_engines = []
+        self.useFixture(fixtures.MonkeyPatch(
+            'vmact.api.jobs.start_local_engine',
+            lambda conf, agents: self.started_engines.append(agents)))
 
     def config_args(self):
         """The command line CONF is parsed from (a hook)."""

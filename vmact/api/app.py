@@ -11,13 +11,17 @@ serves ``/mana_api/jobs``; :mod:`vmact.api.idempotency` answers a POST
 with a known ``Idempotency-Key``.
 """
 
+import dataclasses
+
 from oslo_log import log as logging
 import webob.dec
 
+from vmact.api import fleet
 from vmact.api import idempotency
 from vmact.api import job_request
 from vmact.api import jobs
 from vmact.api import middleware
+from vmact.api import rate_sync
 from vmact.api import request
 from vmact.api import results
 from vmact.api import waiting
@@ -26,6 +30,8 @@ from vmact import conf as vmact_conf
 from vmact.db import api as db
 from vmact.db import migration
 from vmact import exception
+from vmact.jobs import waves
+from vmact import metrics
 from vmact.policies import vm_act as vm_act_policies
 from vmact import policy
 
@@ -42,6 +48,7 @@ class VmActApp(object):
     def __init__(self, conf):
         self.conf = conf
         self.waiting = waiting.from_conf(conf)
+        self.engine_started = False
         db.configure(conf)
         if conf.database.sync_on_startup:
             migration.upgrade(conf)
@@ -61,10 +68,16 @@ class VmActApp(object):
                 response.allow = route.methods
                 return response
             ctx = req.environ[middleware.CONTEXT_KEY]
+            if not self.engine_started:
+                self.engine_started = True
+                jobs.start_local_engine(
+                    self.conf, req.environ.get(middleware.AGENTS_KEY))
             if isinstance(route, job_request.JobRoute):
+                req.environ[metrics.ACTION_KEY] = 'jobs'
                 return jobs.serve(self.conf, req, route, ctx)
             backend = req.environ[middleware.BACKEND_KEY]
             if req.method == 'GET':
+                req.environ[metrics.ACTION_KEY] = 'show'
                 return self.show(req, route, ctx, backend)
             return self.act(req, route, ctx, backend)
         except exception.VmactError as e:
@@ -81,8 +94,19 @@ class VmActApp(object):
             job_request.check_sync_count(
                 body, self.conf.api.max_servers_per_request, max_servers)
             max_servers = self.conf.api.max_servers_per_request
-        parsed = request.act_request(route, body, max_servers,
-                                     self.conf.api.max_wait)
+        fleet_opts = fleet.options(route, body, req.headers, as_job)
+        if fleet_opts.selector is None:
+            parsed = request.act_request(route, body, max_servers,
+                                         self.conf.api.max_wait)
+        else:
+            parsed = fleet.selection_request(route, body,
+                                             self.conf.api.max_wait)
+        req.environ[metrics.ACTION_KEY] = parsed.action.name
+        parsed = dataclasses.replace(parsed, action=rate_sync.grace_of(
+            parsed.action, body, self.conf.jobs.max_grace,
+            self.conf.jobs.default_grace))
+        job_waves = waves.from_body(body, as_job,
+                                    self.conf.jobs.max_wave_pause)
         policy.authorize(ctx, RULE_BY_ACTION[parsed.action.name],
                          parsed.target.tenant_id)
         claim = None
@@ -93,11 +117,19 @@ class VmActApp(object):
             if answer is not None:
                 return answer
         try:
-            if as_job:
+            if fleet_opts.selector is not None:
+                parsed = fleet.resolve(ctx, backend, parsed, fleet_opts,
+                                       max_servers, as_job)
+            if not parsed.target.servers:
+                response = fleet.nothing_selected()
+            elif fleet_opts.dry_run:
+                response = fleet.plan_response(
+                    backend.plan(ctx, parsed.target, parsed.action))
+            elif as_job:
                 response = jobs.create(self.conf, req, ctx, backend, parsed,
-                                       prefer_async, claim)
+                                       prefer_async, claim, job_waves)
             else:
-                response = self.act_now(ctx, backend, parsed)
+                response = self.act_now(ctx, backend, parsed, fleet_opts)
         except BaseException:
             if claim is not None:
                 claim.release()
@@ -106,17 +138,24 @@ class VmActApp(object):
             claim.finish(response)
         return response
 
-    def act_now(self, ctx, backend, parsed):
+    def act_now(self, ctx, backend, parsed, fleet_opts=fleet.Fleet()):
         """Act within this request: the batch result."""
         target, action = parsed.target, parsed.action
+        send = rate_sync.Sender(self.conf, backend, ctx, target.region)
         try:
-            with self.waiting.slot(action.wait):
-                outcomes = backend.wait(ctx, target, action,
-                                        backend.act(ctx, target, action))
-        except waiting.TooManyWaiting as e:
+            with self.waiting.slot(action.wait + (action.grace or 0)):
+                previous = (backend.show(ctx, target)
+                            if fleet_opts.representation else None)
+                with metrics.backend_call(backend.agent, target.region,
+                                          'act'):
+                    sent, escalated = rate_sync.act(ctx, backend, target,
+                                                    action, send)
+                outcomes = backend.wait(ctx, target, action, sent)
+        except (waiting.TooManyWaiting, rate_sync.RateLimited) as e:
             response = results.error_response(e.code, e.msg)
             response.retry_after = e.retry_after
             return response
+        metrics.count_outcomes(backend.agent, action.name, outcomes)
         for outcome in outcomes:
             LOG.info('audit: request_id=%(req)s user=%(user)s '
                      'project=%(project)s agent=%(agent)s region=%(region)s '
@@ -128,13 +167,17 @@ class VmActApp(object):
                       'server': outcome.server, 'action': action,
                       'code': outcome.code,
                       'msg': exception.quote(outcome.msg, 200)})
-        return results.batch_response(outcomes, str(action))
+        return rate_sync.with_escalated(fleet.render(
+            fleet_opts, ctx, backend, target, sent, outcomes, previous,
+            str(action)), escalated)
 
     def show(self, req, route, ctx, backend):
         target = request.show_request(route, request.query_params(req),
                                       self.conf.api.max_servers_per_request)
         policy.authorize(ctx, vm_act_policies.SHOW, target.tenant_id)
-        return results.status_response(backend.show(ctx, target))
+        with metrics.backend_call(backend.agent, target.region, 'show'):
+            shown = backend.show(ctx, target)
+        return results.status_response(shown)
 
 
 def read_body(req):

@@ -12,12 +12,14 @@ doc/source/api-rules.rst, "Jobs".
 
 import contextlib
 import datetime
+import json
 import urllib.parse
 
 from oslo_db import exception as db_exc
 from oslo_log import log as logging
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
+from sqlalchemy import exc as sa_exc
 
 from vmact.api import job_request
 from vmact.api import middleware
@@ -44,10 +46,14 @@ class DatabaseUnavailable(exception.VmactError):
 
 @contextlib.contextmanager
 def database(doing):
-    """Turn oslo.db's errors into a 503 that says what was not done."""
+    """Turn database errors into a 503 that says what was not done.
+
+    oslo.db's, and SQLAlchemy's own DBAPIError: a connection refused while
+    the pool checks one out reaches here unwrapped by oslo.db's filters.
+    """
     try:
         yield
-    except db_exc.DBError as e:
+    except (db_exc.DBError, sa_exc.DBAPIError) as e:
         LOG.error('Jobs database error while %s: %s: %s', doing,
                   type(e).__name__, quote(str(e), 300))
         raise DatabaseUnavailable(
@@ -60,12 +66,14 @@ def location(req, job_id):
     return '%s%s/%s' % (req.script_name, job_request.PREFIX, job_id)
 
 
-def create(conf, req, ctx, backend, parsed, prefer_applied, claim=None):
+def create(conf, req, ctx, backend, parsed, prefer_applied, claim=None,
+           waves=None):
     """Write a job for ``parsed`` and hand it to the engines: the 202.
 
     :param claim: the request's held ``Idempotency-Key``
         (:class:`vmact.api.idempotency.Claim`), completed with the 202 in
         the job's own transaction.
+    :param waves: the request's :class:`vmact.jobs.waves.Waves`, or None.
     """
     target, action = parsed.target, parsed.action
     job_id = uuidutils.generate_uuid()
@@ -76,7 +84,9 @@ def create(conf, req, ctx, backend, parsed, prefer_applied, claim=None):
         trust_id = trusts.create(conf, ctx, target.tenant_id, deadline)
     job = {'id': job_id, 'tenant_id': target.tenant_id,
            'region': target.region, 'agent': backend.agent,
-           'action': action.name, 'reboot_type': action.reboot_type,
+           'action': action.name, 'reboot_type': (
+               base.SOFT if action.grace is not None else action.reboot_type),
+           'grace': action.grace, 'waves': waves and waves.to_json(),
            'only_if_needed': action.only_if_needed, 'wait': action.wait,
            'user_id': ctx.user_id, 'project_id': ctx.project_id,
            'roles': ','.join(ctx.roles or ()),
@@ -91,7 +101,8 @@ def create(conf, req, ctx, backend, parsed, prefer_applied, claim=None):
     try:
         with database('writing the job'):
             db.create_job(job, list(target.servers), claim and claim.done(
-                202, response), same_as=_same_servers(backend, target))
+                202, response), same_as=_same_servers(backend, target),
+                wave_size=waves and waves.size)
     except db.DuplicateKey:
         if trust_id is not None:
             trusts.delete(conf, trust_id)
@@ -124,6 +135,23 @@ def _same_servers(backend, target):
         else:
             first[key] = server
     return same
+
+
+def start_local_engine(conf, agents):
+    """Without a transport URL, start this process's engine now.
+
+    Called on the process's first request, so jobs an earlier process
+    left unfinished are taken over without waiting for a new job.
+    """
+    try:
+        from vmact.jobs import engine
+        from vmact.jobs import rpc
+        if rpc.transport_url(conf) is None:
+            engine.local_engine(conf, agents)
+    except Exception as e:
+        LOG.warning('The in-process job engine did not start (%s: %s); '
+                    'it is tried again with the next job', type(e).__name__,
+                    quote(str(e), 200))
 
 
 def _submit(conf, job_id, agents):
@@ -170,7 +198,8 @@ def show(conf, req, ctx, job_id, params):
     body = representation(job, counts)
     body['servers'] = [{'id': row['server_id'], 'state': row['state'],
                         'code': row['code'], 'msg': row['msg'],
-                        'updated_at': iso(row['updated_at'])}
+                        'updated_at': iso(row['updated_at']),
+                        **_opted_in(job, row)}
                        for row in rows[:page.limit]]
     if len(rows) > page.limit:
         body['next'] = _link(location(req, job_id), limit=page.limit,
@@ -241,7 +270,10 @@ def visible_job(ctx, job_id, rule):
 
 def representation(job, counts=None):
     """A job as the API shows it (without its servers)."""
-    if job['action'] == base.REBOOT:
+    if job['action'] == base.REBOOT and job.get('grace') is not None:
+        action = {base.REBOOT: {'type': base.SOFT_FIRST,
+                                'grace': job['grace']}}
+    elif job['action'] == base.REBOOT:
         action = {base.REBOOT: {'type': job['reboot_type']}}
     else:
         action = {job['action']: None}
@@ -255,10 +287,22 @@ def representation(job, counts=None):
             'created_at': iso(job['created_at']),
             'updated_at': iso(job['updated_at']),
             'finished_at': iso(job['finished_at'])}
+    if job.get('waves'):
+        body['waves'] = json.loads(job['waves'])
     if counts is not None:
         body['counts'] = {state: counts.get(state, 0)
                           for state in models.SERVER_STATES}
     return body
+
+
+def _opted_in(job, row):
+    """A server's ``wave`` (waves) and ``escalated`` (SOFT_FIRST)."""
+    shown = {}
+    if job.get('waves'):
+        shown['wave'] = row['wave']
+    if job.get('grace') is not None:
+        shown['escalated'] = bool(row['escalated'])
+    return shown
 
 
 def iso(value):

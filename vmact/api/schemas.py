@@ -62,12 +62,34 @@ REBOOT = {
     'properties': {
         'type': {
             'type': 'string',
-            'pattern': any_case((base.HARD, base.SOFT)),
-            'description': 'HARD or SOFT, in any letter case',
+            'pattern': any_case((base.HARD, base.SOFT, base.SOFT_FIRST)),
+            'description': 'HARD, SOFT or SOFT_FIRST, in any letter case',
+        },
+        'grace': {
+            'type': 'number',
+            'minimum': 1,
+            'description': 'seconds (at least 1) a SOFT_FIRST reboot waits '
+                           'before a HARD one',
         },
     },
-    'description': '{"type": "HARD"} or {"type": "SOFT"} (null or {} '
-                   'means SOFT)',
+    'description': '{"type": "HARD"}, {"type": "SOFT"} or {"type": '
+                   '"SOFT_FIRST", "grace": S} (null or {} means SOFT)',
+}
+
+WAVES = {
+    'type': 'object',
+    'additionalProperties': False,
+    'required': ['size'],
+    'properties': {
+        'size': {'type': 'integer', 'minimum': 1,
+                 'description': 'a whole number of servers, at least 1'},
+        'pause': {'type': 'number', 'minimum': 0,
+                  'description': 'seconds between two waves, at least 0'},
+        'max_failures': {'type': 'integer', 'minimum': 0,
+                         'description': 'a whole number of failed servers '
+                                        'tolerated, at least 0'},
+    },
+    'description': '{"size": N, "pause": S, "max_failures": K} (async only)',
 }
 
 ONLY_IF_NEEDED = {
@@ -79,6 +101,60 @@ ASYNC = {
     'type': 'boolean',
     'description': 'true (run the action as a job: 202 with its job_id) '
                    'or false',
+}
+
+
+#: Nova's tag rule (``parameter_types.tag``).
+TAG = {
+    'type': 'string',
+    'minLength': 1,
+    'maxLength': 60,
+    'pattern': '^[^,/]*$',
+    'description': 'a tag: 1 to 60 characters, no "," or "/"',
+}
+
+#: The statuses Nova shows and filters on (``api/openstack/common.py``).
+NOVA_STATUSES = ('ACTIVE', 'BUILD', 'DELETED', 'ERROR', 'HARD_REBOOT',
+                 'MIGRATING', 'PASSWORD', 'PAUSED', 'REBOOT', 'REBUILD',
+                 'RESCUE', 'RESIZE', 'REVERT_RESIZE', 'SHELVED',
+                 'SHELVED_OFFLOADED', 'SHUTOFF', 'SOFT_DELETED', 'SUSPENDED',
+                 'VERIFY_RESIZE')
+
+
+def _tags(what):
+    return {'type': 'array', 'minItems': 1, 'maxItems': 50, 'items': TAG,
+            'description': 'a list of 1 to 50 tags: ' + what}
+
+
+SELECT = {
+    'type': 'object',
+    'additionalProperties': False,
+    'minProperties': 1,
+    'properties': {
+        'tags': _tags('the servers have all of them'),
+        'tags_any': _tags('the servers have at least one'),
+        'name': {'type': 'string', 'minLength': 1, 'maxLength': 255,
+                 'description': 'a regular expression (Python syntax) of '
+                                '1 to 255 characters, searched in the '
+                                'server name'},
+        'status': {'type': 'string', 'pattern': any_case(NOVA_STATUSES),
+                   'description': 'a Nova status (%s), in any letter case'
+                                  % ', '.join(NOVA_STATUSES)},
+    },
+    'description': 'an object with at least one of tags, tags_any, name '
+                   'and status',
+}
+
+EXPECT_COUNT = {
+    'type': 'integer',
+    'minimum': 0,
+    'description': 'a whole number from 0: how many servers "select" must '
+                   'match',
+}
+
+DRY_RUN = {
+    'type': 'boolean',
+    'description': 'true (answer the plan, send nothing) or false',
 }
 
 
@@ -119,6 +195,10 @@ def act_body(max_servers, max_wait, required=()):
             'only_if_needed': ONLY_IF_NEEDED,
             'wait': wait(max_wait),
             'async': ASYNC,
+            'waves': WAVES,
+            'select': SELECT,
+            'expect_count': EXPECT_COUNT,
+            'dry_run': DRY_RUN,
         },
     }
 

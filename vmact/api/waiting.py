@@ -24,6 +24,7 @@ import time
 from oslo_log import log as logging
 
 from vmact import exception
+from vmact import metrics
 
 LOG = logging.getLogger(__name__)
 
@@ -82,7 +83,8 @@ class WaitingSlots(object):
             raise TooManyWaiting(self.limit, self.threads,
                                  max(1, math.ceil(first_end - now)))
         try:
-            yield
+            with metrics.gauge_up('waiting'):
+                yield
         finally:
             with self._lock:
                 del self._deadlines[holder]

@@ -33,12 +33,17 @@ import dataclasses
 import time
 import typing
 
+from vmact import exception
+
 START = 'os-start'
 STOP = 'os-stop'
 REBOOT = 'reboot'
 ACTIONS = (START, STOP, REBOOT)
 HARD = 'HARD'
 SOFT = 'SOFT'
+#: SOFT, then HARD for the servers not back after ``Action.grace``
+#: (:mod:`vmact.backends.soft_first`); never sent to a driver as such.
+SOFT_FIRST = 'SOFT_FIRST'
 
 TARGET_STATUS = {START: 'ACTIVE', STOP: 'SHUTOFF', REBOOT: 'ACTIVE'}
 ERROR_STATUS = 'ERROR'
@@ -52,6 +57,8 @@ class Action:
     reboot_type: typing.Optional[str] = None
     only_if_needed: bool = False
     wait: float = 0
+    #: SOFT_FIRST: seconds between the SOFT reboot and the HARD one.
+    grace: typing.Optional[float] = None
 
     @property
     def target_status(self):
@@ -70,6 +77,20 @@ class Target:
     tenant_id: str
     region: str
     servers: typing.Tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class Selector:
+    """Which servers ``"select"`` asks for: every criterion must hold.
+
+    ``tags``: all of them; ``tags_any``: at least one; ``name``: a regex
+    searched in the name; ``status``: the Nova status, upper case.
+    """
+
+    tags: typing.Tuple[str, ...] = ()
+    tags_any: typing.Tuple[str, ...] = ()
+    name: typing.Optional[str] = None
+    status: typing.Optional[str] = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -159,6 +180,26 @@ class Backend(metaclass=abc.ABCMeta):
         same server.
         """
         return server_id
+
+    def select(self, context, tenant_id, region, selector):
+        """The IDs of ``tenant_id``'s servers in ``region`` that match.
+
+        :param selector: a :class:`Selector`. This default: a 400.
+        """
+        raise exception.BadRequest(
+            'Agent %s does not support selection ("select"); name the '
+            'servers in "servers" instead.' % exception.quote(self.agent))
+
+    def plan(self, context, target, action):
+        """What ``action`` would do to each server; nothing is sent.
+
+        One :class:`vmact.backends.plan.Plan` per server, in order. This
+        default reads each server with :meth:`show` and applies the
+        generic state rules of :mod:`vmact.backends.plan`.
+        """
+        from vmact.backends import plan as plan_rules
+        return [plan_rules.generic(action, shown)
+                for shown in self.show(context, target)]
 
     @abc.abstractmethod
     def show(self, context, target):

@@ -41,6 +41,7 @@ from vmact.backends import base
 from vmact.backends import fanout
 from vmact.backends import http
 from vmact.backends import nova_actions
+from vmact.backends import nova_plan
 from vmact.conf import nova as nova_conf
 from vmact import exception
 
@@ -73,8 +74,9 @@ def nova_key(server_id):
     spellings of a UUID share its lower-case key, which every database
     finds; any other ID is its own key.
     """
-    if uuidutils.is_uuid_like(server_id):
-        return server_id.lower()
+    lowered = server_id.lower()
+    if lowered != server_id and uuidutils.is_uuid_like(server_id):
+        return lowered
     return server_id
 
 
@@ -93,6 +95,7 @@ class NovaBackend(base.Backend):
 
     acts_as_caller = property(lambda self: self.service_auth is None)
     received = nova_actions.received
+    select, plan = nova_plan.select, nova_plan.plan
     server_key = staticmethod(nova_key)
 
     @classmethod

@@ -23,6 +23,7 @@ import time
 from oslo_utils import timeutils
 
 from vmact.backends import base
+from vmact.backends import name_match
 from vmact.conf import simulator as simulator_conf
 from vmact import exception
 
@@ -56,8 +57,9 @@ NOVA_VERB = {base.START: 'start', base.STOP: 'stop', base.REBOOT: 'reboot'}
 class SimulatedServer(object):
     """One server's vm_state and the task that will change it."""
 
-    def __init__(self, vm_state):
+    def __init__(self, vm_state, tags=()):
         self.vm_state = vm_state
+        self.tags = frozenset(tags)
         self.task_state = None
         self.final_vm_state = None
         self.settle_at = None
@@ -102,6 +104,7 @@ class SimulatorBackend(base.Backend):
                     '[%s] servers: %r is not tenant_id:region:server_id'
                     '[:STATUS]' % (agent, entry))
             self._add(*parts)
+        self._tag(self.opts.tags)
 
     def _add(self, tenant, region, server_id, status='ACTIVE'):
         if region not in self._regions:
@@ -115,6 +118,41 @@ class SimulatorBackend(base.Backend):
                    ', '.join(VM_STATE_BY_STATUS)))
         self._servers[tenant, region, server_id] = SimulatedServer(
             VM_STATE_BY_STATUS[status])
+
+    def _tag(self, lines):
+        tags = {}
+        for line in lines:
+            server_id, sep, names = line.partition('=')
+            names = [n.strip() for n in names.split('/')]
+            if not sep or not all(0 < len(n) <= 60 for n in names):
+                raise exception.ConfigError(
+                    '[%s] tags: %r is not server_id=tag[/tag...] (tags of '
+                    '1 to 60 characters)' % (self.agent, line))
+            tags.setdefault(server_id.strip(), set()).update(names)
+        for (_, _, server_id), server in self._servers.items():
+            server.tags = frozenset(tags.get(server_id, ()))
+
+    def select(self, context, tenant_id, region, selector):
+        """The tenant's servers in ``region`` that match, in ID order."""
+        self._check_region(region)
+        name = (name_match.NameMatcher(selector.name) if selector.name
+                else None)
+        now = time.monotonic()
+        found = []
+        with self._lock:
+            for (tenant, where, server_id), server in sorted(
+                    self._servers.items()):
+                if (tenant, where) != (tenant_id, region):
+                    continue
+                server.settle(now)
+                if (set(selector.tags) <= server.tags
+                        and (not selector.tags_any
+                             or server.tags & set(selector.tags_any))
+                        and (name is None or name.search(server_id))
+                        and selector.status in (None,
+                                                server.state().status)):
+                    found.append(server_id)
+        return tuple(found)
 
     def show(self, context, target):
         self._check_region(target.region)

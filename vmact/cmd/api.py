@@ -12,6 +12,7 @@ from oslo_log import log as logging
 from vmact.api import pipeline
 from vmact import conf as vmact_conf
 from vmact import exception
+from vmact.jobs import engine as job_engine
 from vmact import server as vmact_server
 from vmact import service
 
@@ -42,6 +43,8 @@ def main(argv=None):
     LOG.info('vmact-api serving on http://%s:%s', server.effective_host,
              server.effective_port)
     server.serve(conf.api.shutdown_timeout)
+    # The in-process job engine (no transport_url) releases its leases.
+    job_engine.reset_local_engine()
     LOG.info('vmact-api stopped')
     return 0
 

@@ -11,6 +11,7 @@ from oslo_log import log
 from vmact.conf import api
 from vmact.conf import database
 from vmact.conf import jobs
+from vmact.conf import metrics
 from vmact.conf import trustee
 
 CONF = cfg.CONF
@@ -18,5 +19,6 @@ CONF = cfg.CONF
 api.register_opts(CONF)
 database.register_opts(CONF)
 jobs.register_opts(CONF)
+metrics.register_opts(CONF)
 trustee.register_opts(CONF)
 log.register_options(CONF)

@@ -30,13 +30,19 @@ OPTS = [
     cfg.IntOpt('chunk_size', default=100, min=1,
                help='Servers marked sending per database round; the '
                     'backend fans each chunk out at its own concurrency.'),
-    cfg.FloatOpt('rate', default=50, min=0,
-                 help='Calls per second an engine process makes to one '
-                      'agent in one region; 0 means no limit.'),
+    cfg.FloatOpt('rate', default=0, min=0,
+                 help='Calls per second a process (an engine, or the API '
+                      'for synchronous actions: one token bucket each, '
+                      'shared by both in the in-process engine) makes to '
+                      'one agent in one region; 0 means no limit. '
+                      'Without it the calls in flight are still bounded '
+                      'by the agent\'s max_concurrency_per_request and '
+                      'max_concurrency. E.g. 50 makes a 10,000-server '
+                      'job take at least 200 s.'),
     cfg.IntOpt('burst', default=100, min=1,
-               help='Calls an engine process may make at once to one '
-                    'agent in one region after a pause (the token '
-                    'bucket\'s size).'),
+               help='Calls a process may make at once to one agent in '
+                    'one region after a pause (the token bucket\'s '
+                    'size), when rate is set.'),
     cfg.IntOpt('max_resends', default=3, min=0,
                help='Times a call the backend refused as not accepted '
                     '(429, or 503 with Retry-After) is sent again. An '
@@ -61,6 +67,16 @@ OPTS = [
                  help='Seconds the API\'s background cast to the engines '
                       'may take; a lost cast is found by the engines\' '
                       'database scan within scan_interval.'),
+    cfg.IntOpt('max_wave_pause', default=3600, min=0,
+               help='Longest "pause" (seconds) a request\'s "waves" may '
+                    'ask between two waves of a job.'),
+    cfg.IntOpt('max_grace', default=600, min=1,
+               help='Longest "grace" (seconds) of a SOFT_FIRST reboot: '
+                    'the time a SOFT reboot is given before the servers '
+                    'not back in ACTIVE get a HARD one.'),
+    cfg.IntOpt('default_grace', default=60, min=1,
+               help='"grace" (seconds) of a SOFT_FIRST reboot that names '
+                    'none; at most max_grace.'),
 ]
 
 

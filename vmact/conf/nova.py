@@ -60,6 +60,13 @@ NOVA_OPTS = [
     cfg.FloatOpt('read_timeout', default=30.0, min=0.01,
                  help='Seconds to wait for each answer from Nova. A call '
                       'never outlives the request\'s request_deadline.'),
+    cfg.IntOpt('select_page_size', default=1000, min=1, max=1000,
+               help='Servers asked per page (Nova\'s "limit") when '
+                    '"select" lists the tenant\'s servers; Nova\'s own '
+                    '[api] max_limit (1000 by default) caps it too.'),
+    cfg.IntOpt('select_max_pages', default=20, min=1,
+               help='Most pages one "select" reads; a selection that '
+                    'needs more is a 400 asking to narrow it.'),
     cfg.ListOpt('cross_project_roles', default=['admin'],
                 help='Roles with which Nova lets a token reach servers of '
                      'other projects. In token mode a caller holding one '

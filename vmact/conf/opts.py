@@ -14,6 +14,7 @@ from vmact.conf import api
 from vmact.conf import database
 from vmact.conf import jobs
 from vmact.conf import libcloud
+from vmact.conf import metrics
 from vmact.conf import nova
 from vmact.conf import simulator
 from vmact.conf import trustee
@@ -50,9 +51,25 @@ def list_opts():
         ('DEFAULT', [database.STATE_PATH]),
         ('database', database.list_opts()['database']),
         (jobs.GROUP, jobs.OPTS),
+        (metrics.GROUP, metrics.OPTS),
         (trustee.GROUP, trustee.list_opts()[trustee.GROUP]),
         (NOVA_EXAMPLE, agent.OPTS + nova.list_sample_opts()),
         (SIMULATOR_EXAMPLE, agent.OPTS + simulator.list_opts()),
         (LIBCLOUD_TAG_EXAMPLE, agent.OPTS + libcloud.list_opts()),
         (LIBCLOUD_ACCOUNTS_EXAMPLE, agent.OPTS + libcloud.list_opts()),
     ]
+
+
+def set_sample_defaults():
+    """oslo-config-generator's hook: vmact's defaults in the sample.
+
+    oslo.db's ``[database]`` defaults as vmact sets them, and no
+    ``transport_url`` (oslo.messaging's own default is ``rabbit://``;
+    vmact's empty default runs jobs in-process).
+    """
+    database.set_sample_defaults()
+    import oslo_messaging
+    from oslo_messaging import transport
+    oslo_messaging.set_transport_defaults('vmact')
+    # No public setter for transport_url's default.
+    cfg.set_defaults(transport._transport_opts, transport_url=None)

@@ -17,6 +17,12 @@ OPTS = [
                      'tenant_id:region:server_id[:STATUS], with STATUS one '
                      'of ACTIVE (default), SHUTOFF, PAUSED, SUSPENDED, '
                      'ERROR.'),
+    cfg.ListOpt('tags', default=[],
+                help='Tags of simulated servers, for "select": each item '
+                     'server_id=tag[/tag...] ("/" separates tags, as no '
+                     'Nova tag holds one), applied to the servers of that '
+                     'ID in every tenant and region. A tag is 1 to 60 '
+                     'characters without "," or "/", as in Nova.'),
     cfg.FloatOpt('transition_delay', default=2.0, min=0,
                  help='Seconds an action takes to settle: until then the '
                       'server shows its task state (powering-off, '

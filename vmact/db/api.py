@@ -36,6 +36,8 @@ record = engine_api.record
 servers_in = engine_api.servers_in
 set_states = engine_api.set_states
 finish_job = engine_api.finish_job
+wave_progress = engine_api.wave_progress
+cancel_pending = engine_api.cancel_pending
 
 
 class DuplicateKey(Exception):
@@ -64,7 +66,8 @@ def _job_values(job, now):
     return values
 
 
-def create_job(job, servers, idempotency=None, same_as=None):
+def create_job(job, servers, idempotency=None, same_as=None,
+               wave_size=None):
     """Write a job (INIT), its servers (pending) and its idempotency row.
 
     ``same_as`` maps a server ID to the earlier ID of the same server
@@ -77,27 +80,37 @@ def create_job(job, servers, idempotency=None, same_as=None):
     ``fingerprint``, ``status``, ``headers`` (JSON-able), ``body``; with
     ``claimed=True`` it completes this request's in-progress claim
     (:func:`claim_idempotency`, same fingerprint) instead of inserting.
-    Raises :class:`DuplicateKey` when the key is taken. Returns the job.
+    Raises :class:`DuplicateKey` when the key is taken. ``wave_size``:
+    each server's wave is its idx // wave_size. Returns the job.
     """
     now = timeutils.utcnow()
     values = _job_values(job, now)
     values['server_count'] = len(servers)
     same_as = same_as or {}
-    rows = [{'job_id': values['id'], 'idx': idx, 'server_id': server_id,
-             'state': 'pending', 'code': None, 'msg': None, 'attempts': 0,
-             'updated_at': now}
-            for idx, server_id in enumerate(servers)]
-    for row in rows:
-        if row['server_id'] in same_as:
-            row.update(state='skipped', code=200, msg='Same server as %s'
-                       % same_as[row['server_id']])
+    # What every row shares is bound once, in values(); the executemany
+    # carries only what differs (10,000 datetimes converted once, not
+    # 10,000 times).
+    shared = dict(job_id=values['id'], attempts=0, updated_at=now)
+    rows, skipped = [], []
+    for idx, server_id in enumerate(servers):
+        row = {'idx': idx, 'server_id': server_id,
+               'wave': idx // wave_size if wave_size else None}
+        if server_id in same_as:
+            row['msg'] = 'Same server as %s' % same_as[server_id]
+            skipped.append(row)
+        else:
+            rows.append(row)
     with session.writer() as s:
         conn = s.connection()
         if idempotency:
             _store_key(conn, idempotency, values['id'], now)
         conn.execute(JOBS.insert(), values)
         if rows:
-            conn.execute(SERVERS.insert(), rows)
+            conn.execute(SERVERS.insert().values(state='pending', **shared),
+                         rows)
+        if skipped:
+            conn.execute(SERVERS.insert().values(state='skipped', code=200,
+                                                 **shared), skipped)
     return get_job(values['id'])
 
 

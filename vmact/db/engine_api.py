@@ -22,8 +22,8 @@ SERVERS = models.SERVERS
 # Columns an outcome may set; a value left out is NULL, except attempts
 # (one more than before) and backend_request_id and accepted_at (kept).
 _OUTCOME = ('state', 'code', 'msg', 'backend_request_id', 'not_before',
-            'attempts', 'accepted_at')
-_KEPT = ('attempts', 'backend_request_id', 'accepted_at')
+            'attempts', 'accepted_at', 'escalated')
+_KEPT = ('attempts', 'backend_request_id', 'accepted_at', 'escalated')
 
 
 def _row(row):
@@ -95,15 +95,39 @@ def finish_job(job_id, engine_id, status, now):
                 engine_id=None, lease_expires_at=None)).rowcount == 1
 
 
-def next_pending(job_id, now, limit):
-    """[(idx, server_id)] of pending servers due now, in request order."""
+def next_pending(job_id, now, limit, max_wave=None):
+    """[(idx, server_id)] of pending servers due now, in request order.
+
+    ``max_wave``: only servers of that wave or an earlier one.
+    """
+    where = [SERVERS.c.job_id == job_id, SERVERS.c.state == 'pending',
+             sa.or_(SERVERS.c.not_before.is_(None),
+                    SERVERS.c.not_before <= now)]
+    if max_wave is not None:
+        where.append(SERVERS.c.wave <= max_wave)
     with session.reader() as s:
         return [tuple(r) for r in s.execute(
-            sa.select(SERVERS.c.idx, SERVERS.c.server_id).where(
-                SERVERS.c.job_id == job_id, SERVERS.c.state == 'pending',
-                sa.or_(SERVERS.c.not_before.is_(None),
-                       SERVERS.c.not_before <= now))
+            sa.select(SERVERS.c.idx, SERVERS.c.server_id).where(*where)
             .order_by(SERVERS.c.idx).limit(limit))]
+
+
+def wave_progress(job_id):
+    """[(wave, state, escalated, count, last updated_at)] of a job."""
+    group = (SERVERS.c.wave, SERVERS.c.state, SERVERS.c.escalated)
+    with session.reader() as s:
+        return [tuple(r) for r in s.execute(
+            sa.select(*group, sa.func.count(),
+                      sa.func.max(SERVERS.c.updated_at))
+            .where(SERVERS.c.job_id == job_id).group_by(*group))]
+
+
+def cancel_pending(job_id, msg):
+    """Every pending server of the job ``cancelled`` with ``msg``."""
+    with session.writer() as s:
+        return s.connection().execute(SERVERS.update().where(
+            SERVERS.c.job_id == job_id, SERVERS.c.state == 'pending').values(
+                state='cancelled', code=None, msg=msg,
+                updated_at=timeutils.utcnow())).rowcount
 
 
 def mark_sending(job_id, engine_id, idxs, token, now):

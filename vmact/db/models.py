@@ -46,6 +46,10 @@ class Job(BASE):
     created_at = sa.Column(sa.DateTime, nullable=False)
     updated_at = sa.Column(sa.DateTime, nullable=False)
     finished_at = sa.Column(sa.DateTime, nullable=True)
+    #: ``{"size", "pause", "max_failures"}`` as JSON, or NULL (no waves).
+    waves = sa.Column(sa.Text, nullable=True)
+    #: SOFT_FIRST's grace in seconds (reboot_type SOFT), or NULL.
+    grace = sa.Column(sa.Float, nullable=True)
 
 
 class JobServer(BASE):
@@ -70,6 +74,10 @@ class JobServer(BASE):
     accepted_at = sa.Column(sa.DateTime, nullable=True)
     backend_request_id = sa.Column(sa.String(255), nullable=True)
     updated_at = sa.Column(sa.DateTime, nullable=False)
+    #: idx // the job's wave size, or NULL (no waves).
+    wave = sa.Column(sa.Integer, nullable=True)
+    #: SOFT_FIRST: NULL until decided, False (no HARD needed), True (HARD).
+    escalated = sa.Column(sa.Boolean, nullable=True)
 
 
 class IdempotencyKey(BASE):

@@ -69,6 +69,7 @@ def configure(conf):
     settings = dict(conf.database.items())
     timeout = settings.pop('connect_timeout', None)
     query_timeout = settings.pop('query_timeout', None)
+    settings.pop('sync_on_startup', None)
     url = settings.get('connection') or ''
     if url.startswith('sqlite'):
         _make_parent(url)

@@ -56,6 +56,37 @@ class TokenBucket(object):
             if self._wait(stop_event, min(needed, self.burst) / self.rate):
                 return False
 
+    def take_before(self, n, deadline):
+        """Take up to ``n`` tokens, waiting no later than ``deadline``.
+
+        ``deadline`` is a value of the bucket's clock. :returns: how many
+        whole tokens were taken (``n`` when there is no limit); the
+        caller sends that many calls and no more.
+        """
+        if self.rate <= 0:
+            return n
+        taken = 0
+        while True:
+            with self._lock:
+                now = self._clock()
+                self._tokens = min(float(self.burst), self._tokens + (
+                    now - self._stamp) * self.rate)
+                self._stamp = now
+                whole = min(int(self._tokens + 1e-9), n - taken)
+                self._tokens -= whole
+                taken += whole
+                short = n - taken - self._tokens
+            if taken >= n or now >= deadline:
+                return taken
+            self._wait(None, min(max(short, 1e-3) / self.rate,
+                                 deadline - now))
+
+    def retry_after(self, n):
+        """Seconds until ``n`` more tokens are due (at least 1)."""
+        with self._lock:
+            missing = n - self._tokens
+        return max(1, int(-(-missing // self.rate))) if self.rate > 0 else 1
+
 
 def _wait(stop_event, seconds):
     if stop_event is None:

@@ -30,6 +30,9 @@ VERSION = '1.0'
 _casts = threading.BoundedSemaphore(MAX_CASTS_IN_FLIGHT)
 _lock = threading.Lock()
 _transports = {}
+#: oslo.messaging's options vmact sets defaults for (list_opts copies
+#: them on each call: copied once).
+_OPTS = []
 
 
 def register_opts(conf):
@@ -39,10 +42,12 @@ def register_opts(conf):
     exchange ``vmact``. The options are oslo.messaging's own (equal
     copies), so it registers them again without conflict.
     """
-    wanted = ('transport_url', 'control_exchange')
-    for group, opts in messaging_opts.list_opts():
-        if group in (None, 'DEFAULT'):
-            conf.register_opts([o for o in opts if o.name in wanted])
+    if not _OPTS:
+        wanted = ('transport_url', 'control_exchange')
+        _OPTS.extend(o for group, opts in messaging_opts.list_opts()
+                     if group in (None, 'DEFAULT')
+                     for o in opts if o.name in wanted)
+    conf.register_opts(_OPTS)
     conf.set_default('transport_url', None)
     conf.set_default('control_exchange', 'vmact')
 

@@ -28,9 +28,12 @@ from oslo_utils import uuidutils
 from vmact.backends import base
 from vmact.db import api as db
 from vmact import exception
+from vmact.jobs import escalation
 from vmact.jobs import follow
 from vmact.jobs import rate
 from vmact.jobs import trusts
+from vmact.jobs import waves
+from vmact import metrics
 
 LOG = logging.getLogger(__name__)
 
@@ -82,6 +85,10 @@ class JobRunner(object):
         self.action = base.Action(job['action'], reboot_type,
                                   bool(job['only_if_needed']),
                                   float(job['wait'] or 0))
+        self.action = escalation.action_of(job, self.action)
+        self.escalation = escalation.of(self)
+        job_waves = waves.Waves.from_json(job.get('waves'))
+        self.waves = job_waves and waves.Control(self, job_waves)
         self.context = None
         self.follower = None
 
@@ -99,8 +106,11 @@ class JobRunner(object):
         self.context.update_store()
         self.follower = follow.Follower(self)
         self.reconcile()
+        accepted = db.servers_in(self.job_id, ['accepted'])
+        if self.escalation:
+            accepted = self.escalation.resume(accepted)
         if self.action.wait:
-            self.follower.resume(db.servers_in(self.job_id, ['accepted']))
+            self.follower.resume(accepted)
         while not self.cancel_event.is_set() and self.step():
             pass
         if self.cancel_event.is_set():
@@ -116,12 +126,17 @@ class JobRunner(object):
             self.expire()
             return False
         self.follower.poll(now)
-        due = db.next_pending(self.job_id, now, self.opts.chunk_size)
+        if self.escalation:
+            self.escalation.poll(now)
+        gate = self.waves.gate(now) if self.waves else waves.OPEN
+        due = db.next_pending(self.job_id, now, self.opts.chunk_size,
+                              gate.wave)
         if due:
             self.send(due)
             return True
-        wake = [t for t in (self.follower.next_poll(), self._next_resend())
-                if t is not None]
+        wake = [t for t in (self.follower.next_poll(), self._next_resend(),
+                            gate.opens_at, self.escalation and
+                            self.escalation.next_check()) if t is not None]
         if not wake:
             return False
         pause = (min(wake + [self.job['deadline']]) - now).total_seconds()
@@ -134,8 +149,15 @@ class JobRunner(object):
                     db.servers_in(self.job_id, ['pending'])
                     if row['not_before'] is not None), default=None)
 
-    def send(self, due):
-        """Mark one chunk sending, act once, record every outcome."""
+    def send(self, due, action=None, why=None):
+        """Mark one chunk sending, act once, record every outcome.
+
+        SOFT_FIRST: :meth:`Escalation.send` sends its SOFTs and HARDs
+        apart (``action``), with each HARD's reason (``why``).
+        """
+        if self.escalation and action is None:
+            return self.escalation.send(due)
+        action = action or self.action
         if not self.limiter.acquire(len(due), self.cancel_event):
             return
         token = uuidutils.generate_uuid()
@@ -149,20 +171,31 @@ class JobRunner(object):
             return
         servers = [server for _, server in marked]
         try:
-            outcomes = self.backend.act(self.context, self.target(servers),
-                                        self.action)
+            with metrics.backend_call(self.backend.agent, self.job['region'],
+                                      'act'):
+                outcomes = self.backend.act(
+                    self.context, self.target(servers), action)
         except exception.VmactError as e:
             outcomes = [base.Outcome(server, e.code, e.msg)
                         for server in servers]
+        metrics.count_outcomes(self.backend.agent, self.action.name, outcomes)
         now = timeutils.utcnow()
         attempts = self._attempts(token) if any(
             not_accepted(o) for o in outcomes) else {}
         updates = [self._update(idx, outcome, now, attempts.get(idx, 0))
                    for (idx, _), outcome in zip(marked, outcomes)]
+        if self.escalation:
+            updates = [self.escalation.after_send(u, o, action,
+                                                  why.get(u['idx']))
+                       for u, o in zip(updates, outcomes)]
         db.record(self.job_id, token, updates)
         for update, outcome in zip(updates, outcomes):
             self.audit(outcome, update['state'])
-            if update['state'] == 'accepted' and self.action.wait:
+            if update['state'] != 'accepted':
+                continue
+            if self.escalation and action.reboot_type == base.SOFT:
+                self.escalation.add(update['idx'], outcome.server, now)
+            elif self.action.wait:
                 self.follower.add(update['idx'], outcome.server, now)
 
     def _attempts(self, token):
@@ -197,7 +230,8 @@ class JobRunner(object):
         skew = datetime.timedelta(seconds=self.opts.reconcile_clock_skew)
         for _, group in by_token:
             group = list(group)
-            since = min(row['sent_at'] for row in group) - skew
+            since = min(row['sent_at'] for row in group) - (
+                escalation.skew(skew, group[0], self.job.get('grace')))
             servers = [row['server_id'] for row in group]
             found = self._received(servers, since)
             updates = [self._reconciled(row, found.get(row['server_id']))
@@ -210,8 +244,10 @@ class JobRunner(object):
 
     def _received(self, servers, since):
         try:
-            return self.backend.received(self.context, self.target(servers),
-                                         self.action, since)
+            with metrics.backend_call(self.backend.agent, self.job['region'],
+                                      'received'):
+                return self.backend.received(
+                    self.context, self.target(servers), self.action, since)
         except exception.VmactError as e:
             LOG.warning('Job %s: the backend could not tell which calls '
                         'were received: %s', self.job_id, e.msg)
@@ -245,8 +281,10 @@ class JobRunner(object):
         job = db.get_job(self.job_id)
         if job is None or job['status'] not in ('INIT', 'RUNNING'):
             return job is not None
-        status = final_status(db.job_counts(self.job_id),
-                              job['cancel_requested'])
+        counts = db.job_counts(self.job_id)
+        status = final_status(counts, job['cancel_requested'])
+        if self.waves:
+            status = self.waves.final_status(status, counts)
         if not db.finish_job(self.job_id, self.engine_id, status,
                              timeutils.utcnow()):
             LOG.warning('Job %s: not ours any more; not finished here',

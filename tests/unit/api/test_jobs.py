@@ -400,3 +400,16 @@ class TokenModeTest(JobsTestCase):
                                              refuse))
         self.assertRefused(self.create_job(), 403, 'Keystone refused')
         self.assertEqual([], db_api.list_jobs(None, None, 10))
+
+
+class LocalEngineStartTest(base.PipelineHelpers, base.PipelineTestCase):
+    """Without a transport URL the first request starts the engine."""
+
+    def test_first_request_starts_the_local_engine_once(self):
+        app = self.load()
+        for _ in range(2):
+            base.blank_request(
+                '/mana_api/vm_act/demo/RegionOne?servers=k432k234',
+                token=self.default_token()).get_response(app)
+        self.assertEqual(1, len(self.started_engines))
+        self.assertEqual(['pbs', 'scloudm'], sorted(self.started_engines[0]))

@@ -10,6 +10,7 @@ from oslo_utils import timeutils
 from tests.unit import base
 from vmact.cmd import manage
 from vmact.db import api as db_api
+from vmact.db import migration
 
 
 class ManageTest(base.TestCase):
@@ -33,10 +34,12 @@ class ManageTest(base.TestCase):
     def test_sync_then_version(self):
         self.assertEqual((0, 'None (run "db sync")\n', ''),
                          self.run_manage('db', 'version'))
-        self.assertEqual((0, 'Database at revision 0001\n', ''),
+        head = migration.head()
+        self.assertEqual((0, 'Database at revision %s\n' % head, ''),
                          self.run_manage('db', 'sync'))
         self.assertEqual(0, self.run_manage('db', 'sync')[0])
-        self.assertEqual((0, '0001\n', ''), self.run_manage('db', 'version'))
+        self.assertEqual((0, head + '\n', ''),
+                         self.run_manage('db', 'version'))
         self.assertTrue(os.path.exists(self.path))
 
     def finished_job(self, days_ago):

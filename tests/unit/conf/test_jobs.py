@@ -12,11 +12,12 @@ class JobsOptionsTest(base.TestCase):
             'max_servers_per_job': 10000, 'retention': 30,
             'max_duration': 86400, 'lease_time': 30,
             'lease_renew_interval': 10, 'scan_interval': 5,
-            'max_running_jobs': 4, 'chunk_size': 100, 'rate': 50,
+            'max_running_jobs': 4, 'chunk_size': 100, 'rate': 0,
             'burst': 100, 'max_resends': 3, 'max_retry_after': 60,
             'reconcile_clock_skew': 5, 'page_size': 100,
             'max_page_size': 1000, 'topic': 'vmact-engine',
-            'cast_timeout': 5}
+            'cast_timeout': 5, 'max_wave_pause': 3600, 'max_grace': 600,
+            'default_grace': 60}
         self.assertEqual(expected,
                          {name: self.conf.jobs[name] for name in expected})
         self.assertEqual(set(expected), {o.name for o in jobs.OPTS})

@@ -17,7 +17,7 @@ class SimulatorOptsTest(base.TestCase):
 
     def test_list_opts_has_every_option_with_help(self):
         self.assertEqual(
-            ['regions', 'tenants', 'servers_per_tenant', 'servers',
+            ['regions', 'tenants', 'servers_per_tenant', 'servers', 'tags',
              'transition_delay'],
             [opt.name for opt in simulator.list_opts()])
         for opt in simulator.list_opts():

@@ -26,7 +26,7 @@ class MigrationTest(base.TestCase):
         self.assertIsNone(migration.current_version(self.conf))
         migration.upgrade(self.conf)
         migration.upgrade(self.conf)
-        self.assertEqual('0001', migration.current_version(self.conf))
+        self.assertEqual('0002', migration.current_version(self.conf))
         self.assertEqual(migration.head(),
                          migration.current_version(self.conf))
         tables = set(sa.inspect(db_api.session.get_engine()).get_table_names())

@@ -4,6 +4,7 @@ from tests.unit import base
 from vmact import policies
 from vmact.policies import base as policies_base
 from vmact.policies import jobs
+from vmact.policies import metrics
 from vmact.policies import vm_act
 
 
@@ -15,7 +16,8 @@ class ListRulesTest(base.TestCase):
         self.assertEqual(
             {r.name for r in policies_base.list_rules()}
             | {r.name for r in vm_act.list_rules()}
-            | {r.name for r in jobs.list_rules()}, set(names))
+            | {r.name for r in jobs.list_rules()}
+            | {r.name for r in metrics.list_rules()}, set(names))
 
     def test_every_rule_reference_is_defined(self):
         names = {rule.name for rule in policies.list_rules()}

@@ -31,11 +31,13 @@ cannot say:
 """
 
 from keystonemiddleware import auth_token
+from keystonemiddleware.auth_token import _exceptions as ksm_exceptions
 from oslo_log import log as logging
 
 from vmact.api import middleware
 from vmact import conf as vmact_conf
 from vmact.conf import keystone_authtoken
+from vmact import metrics
 
 LOG = logging.getLogger(__name__)
 
@@ -83,6 +85,32 @@ class WriteOnlyTokenCache(object):
         self._cache.set(token_id, data)
 
 
+class CountedIdentityServer(object):
+    """keystonemiddleware's IdentityServer, counting each validation.
+
+    ``verify_token`` is what keystonemiddleware calls on a cache miss:
+    ``vmact_keystone_validations_total{result=valid|invalid|error}``.
+    """
+
+    def __init__(self, server):
+        self._server = server
+
+    def __getattr__(self, name):
+        return getattr(self._server, name)
+
+    def verify_token(self, *args, **kwargs):
+        try:
+            data = self._server.verify_token(*args, **kwargs)
+        except ksm_exceptions.InvalidToken:
+            metrics.keystone_validation('invalid')
+            raise
+        except Exception:
+            metrics.keystone_validation('error')
+            raise
+        metrics.keystone_validation('valid')
+        return data
+
+
 class AuthProtocol(auth_token.AuthProtocol):
     """keystonemiddleware's AuthProtocol, with vmact's token cache.
 
@@ -94,6 +122,9 @@ class AuthProtocol(auth_token.AuthProtocol):
         self.token_cache = (None if store_in is None else
                             WriteOnlyTokenCache(store_in.token_cache))
         super().__init__(app, conf)
+
+    def _create_identity_server(self):
+        return CountedIdentityServer(super()._create_identity_server())
 
     def _token_cache_factory(self):
         if self.token_cache is None:

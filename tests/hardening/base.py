@@ -163,7 +163,7 @@ def assert_error_format(test, status, body_bytes, content_type):
     test.assertEqual(expected_reason, body.get('reason'), body)
     allowed = {'msg', 'code', 'reason'}
     if 'failures' in body:
-        allowed |= {'failures', 'succeeded', 'servers'}
+        allowed |= {'failures', 'succeeded', 'servers', 'escalated'}
         for failure in body['failures']:
             test.assertEqual({'server', 'code', 'msg'}, set(failure))
     test.assertEqual(set(), set(body) - allowed, body)

@@ -101,12 +101,15 @@ def prefers_async(value):
 
 
 def _number(value):
-    return (isinstance(value, (int, float)) and not isinstance(value, bool)
-            and math.isfinite(value))
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float)
+                                      and math.isfinite(value))
 
 
 def _integer(value):
-    return _number(value) and float(value).is_integer()
+    return _number(value) and (isinstance(value, int)
+                               or value.is_integer())
 
 
 def _tags(value):

@@ -142,8 +142,9 @@ def _page(params, jobs_conf):
         limit = min(jobs_conf.page_size, maximum)
     else:
         text = limit.strip()
-        if not (text.isascii() and text.isdigit()) or not (
-                1 <= int(text) <= maximum):
+        # Python refuses to parse more than 4300 digits (a 500).
+        if not (text.isascii() and text.isdigit() and len(text) <= 18) \
+                or not 1 <= int(text) <= maximum:
             raise exception.BadRequest(
                 'Query parameter "limit" is %s; expected a whole number '
                 'from 1 to %d.' % (quote(limit), maximum))

@@ -128,7 +128,8 @@ def grace_of(action, body, max_grace, default_grace):
         return action
     if given is not None and given > max_grace:
         raise exception.BadRequest(
-            'Field "reboot.grace" in the request body is %g; at most %d '
-            'seconds are allowed ([jobs] max_grace).' % (given, max_grace))
+            'Field "reboot.grace" in the request body is %s; at most %d '
+            'seconds are allowed ([jobs] max_grace).'
+            % (exception.quote(given, 40), max_grace))
     return dataclasses.replace(action, grace=float(
         default_grace if given is None else given))

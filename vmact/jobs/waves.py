@@ -83,9 +83,9 @@ def from_body(body, as_job, max_pause):
     pause = given.get('pause', 0)
     if pause > max_pause:
         raise exception.BadRequest(
-            'Field "waves.pause" in the request body is %g; at most %d '
+            'Field "waves.pause" in the request body is %s; at most %d '
             'seconds are allowed ([jobs] max_wave_pause).'
-            % (pause, max_pause))
+            % (exception.quote(pause, 40), max_pause))
     return Waves(given['size'], float(pause), given.get('max_failures'))
 
 

@@ -53,7 +53,10 @@ class Sender(object):
     """
 
     def __init__(self, conf, backend, context, region, bucket=None,
-                 clock=time.monotonic):
+                 clock=time.monotonic, sleep=time.sleep):
+        self.max_resends = conf.jobs.max_resends
+        self.max_retry_after = conf.jobs.max_retry_after
+        self.sleep = sleep
         self.backend = backend
         self.context = context
         self.region = region
@@ -71,14 +74,47 @@ class Sender(object):
         outcomes = []
         if granted:
             self.sent_any = True
-            outcomes = list(self.backend.act(self.context, dataclasses.replace(
-                target, servers=servers[:granted]), action))
+            outcomes = self.resending(target, servers[:granted], action,
+                                      deadline)
         if granted < len(servers):
             retry = self.bucket.retry_after(len(servers) - granted)
             msg = NOT_SENT_MSG % (self.backend.agent, self.region, retry)
             outcomes += [base.Outcome(server, 429, msg, retry_after=retry)
                          for server in servers[granted:]]
         return outcomes
+
+    def resending(self, target, servers, action, deadline):
+        """``act`` on ``servers``; refusals that did not act sent again.
+
+        A server the backend refused without acting on it (429, or 503
+        with ``Retry-After``: :func:`vmact.jobs.runner.not_accepted`) is
+        sent again after that time (1 s when not said, at most ``[jobs]
+        max_retry_after``), at most ``[jobs] max_resends`` times and only
+        when the wait ends before the request deadline; an accepted call,
+        or any other failure, is never sent again.
+        """
+        result = dict(zip(servers, self.backend.act(
+            self.context, dataclasses.replace(target, servers=servers),
+            action)))
+        for _ in range(self.max_resends):
+            refused = [o for o in result.values() if _not_accepted(o)]
+            if not refused:
+                break
+            pause = min(max(o.retry_after or 1 for o in refused),
+                        self.max_retry_after)
+            if self.clock() + pause >= deadline:
+                break
+            self.sleep(pause)
+            again = tuple(o.server for o in refused)
+            result.update(zip(again, self.backend.act(
+                self.context, dataclasses.replace(target, servers=again),
+                action)))
+        return [result[server] for server in servers]
+
+
+def _not_accepted(outcome):
+    return outcome.code == 429 or (
+        outcome.code == 503 and outcome.retry_after is not None)
 
 
 def act(ctx, backend, target, action, send, sleep=time.sleep):

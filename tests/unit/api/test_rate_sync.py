@@ -122,6 +122,68 @@ class SenderTest(base.TestCase):
                          rate.limiter_for(self.conf, 'a1', 'R2'))
 
 
+class RefusingBackend(FakeBackend):
+    """Answers each server from its script of codes, one per call."""
+
+    def __init__(self, script):
+        super().__init__()
+        self.script = {server: list(codes) for server, codes in script.items()}
+
+    def act(self, context, target, action):
+        self.sent.append(target.servers)
+        outcomes = []
+        for server in target.servers:
+            code, retry_after = self.script[server].pop(0)
+            outcomes.append(backends_base.Outcome(
+                server, code, retry_after=retry_after))
+        return outcomes
+
+
+class ResendTest(base.TestCase):
+    """Refusals that did not act are sent again, within the deadline."""
+
+    def setUp(self):
+        super().setUp()
+        self.sleeps = []
+        self.now = [0.0]
+
+    def send(self, script, action=backends_base.Action('os-stop')):
+        backend = RefusingBackend(script)
+        sender = rate_sync.Sender(
+            self.conf, backend, None, 'R', bucket=rate.TokenBucket(0, 10),
+            clock=lambda: self.now[0], sleep=self.sleep)
+        target = backends_base.Target('t', 'R', tuple(script))
+        return backend, [o.code for o in sender(target, action)]
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now[0] += seconds
+
+    def test_throttled_server_is_sent_again_after_retry_after(self):
+        backend, codes = self.send({'a': [(202, None)],
+                                    'b': [(429, 0.25), (202, None)]})
+        self.assertEqual([202, 202], codes)
+        self.assertEqual([('a', 'b'), ('b',)], backend.sent)
+        self.assertEqual([0.25], self.sleeps)
+
+    def test_503_without_retry_after_and_409_are_never_resent(self):
+        backend, codes = self.send({'a': [(503, None)], 'b': [(409, None)]})
+        self.assertEqual([503, 409], codes)
+        self.assertEqual([('a', 'b')], backend.sent)
+
+    def test_resends_are_bounded(self):
+        self.flags(group='jobs', max_resends=2)
+        backend, codes = self.send({'a': [(429, 0.1)] * 3})
+        self.assertEqual([429], codes)
+        self.assertEqual(3, len(backend.sent))
+
+    def test_no_resend_that_would_end_past_the_deadline(self):
+        backend, codes = self.send({'a': [(503, 30), (202, None)]})
+        self.assertEqual([503], codes)
+        self.assertEqual([('a',)], backend.sent)
+        self.assertEqual([], self.sleeps)
+
+
 class PipelineTest(base.PipelineHelpers, base.PipelineTestCase):
     """Through the paste pipeline and the simulator."""
 

@@ -93,7 +93,6 @@ def write_config(directory, text, name='vmact.conf', paste_ini=True):
         shutil.copy(PASTE_INI, os.path.join(directory, 'api-paste.ini'))
     state = os.path.join(directory, 'state')
     os.makedirs(state, exist_ok=True)
-    os.chmod(state, 0o777)
     lines = [line for line in text.splitlines()
              if not line.startswith('state_path')]
     text = '\n'.join(lines) + ('\n\n[DEFAULT]\nstate_path = %s\n\n'
@@ -103,6 +102,9 @@ def write_config(directory, text, name='vmact.conf', paste_ini=True):
     with open(path, 'w') as conf_file:
         conf_file.write(text)
     make_readable(directory)
+    # After make_readable, which gives directories 0755: sqlite writes
+    # its database and journal here as Apache's user.
+    os.chmod(state, 0o777)
     return path
 
 

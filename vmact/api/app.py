@@ -13,7 +13,9 @@ with a known ``Idempotency-Key``.
 
 import dataclasses
 
+from oslo_db import exception as db_exc
 from oslo_log import log as logging
+from sqlalchemy import exc as sa_exc
 import webob.dec
 
 from vmact.api import fleet
@@ -51,7 +53,21 @@ class VmActApp(object):
         self.engine_started = False
         db.configure(conf)
         if conf.database.sync_on_startup:
-            migration.upgrade(conf)
+            self.sync_schema()
+
+    def sync_schema(self):
+        """``[database] sync_on_startup``; a database error is logged.
+
+        The service starts anyway: actions now need no database, and jobs
+        answer 503 until it can be reached (and synced).
+        """
+        try:
+            migration.upgrade(self.conf)
+        except (db_exc.DBError, sa_exc.DBAPIError) as e:
+            LOG.error('[database] sync_on_startup: the jobs database could '
+                      'not be brought up to date (%s: %s); jobs answer 503 '
+                      'until it can', type(e).__name__,
+                      exception.quote(str(e), 300))
 
     @webob.dec.wsgify
     def __call__(self, req):

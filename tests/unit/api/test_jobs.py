@@ -410,6 +410,21 @@ class LocalEngineStartTest(base.PipelineHelpers, base.PipelineTestCase):
         for _ in range(2):
             base.blank_request(
                 '/mana_api/vm_act/demo/RegionOne?servers=k432k234',
-                token=self.default_token()).get_response(app)
+                method='GET', token=self.default_token()).get_response(app)
         self.assertEqual(1, len(self.started_engines))
         self.assertEqual(['pbs', 'scloudm'], sorted(self.started_engines[0]))
+
+
+class SyncOnStartupTest(base.PipelineHelpers, base.PipelineTestCase):
+    """A database that cannot be synced does not stop the service."""
+
+    def test_unusable_database_logs_and_actions_still_served(self):
+        self.flags(group='database', sync_on_startup=True,
+                   connection='sqlite:////proc/no-such-dir/vmact.sqlite')
+        logger = self.useFixture(fixtures.FakeLogger(level='ERROR'))
+        app = self.load()
+        self.assertIn('sync_on_startup', logger.output)
+        response = base.blank_request(
+            '/mana_api/vm_act/demo/RegionOne?servers=' + DEMO1,
+            method='GET', token=self.default_token()).get_response(app)
+        self.assertEqual(200, response.status_int, response.text)

@@ -91,12 +91,14 @@ class Sender(object):
         sent again after that time (1 s when not said, at most ``[jobs]
         max_retry_after``), at most ``[jobs] max_resends`` times and only
         when the wait ends before the request deadline; an accepted call,
-        or any other failure, is never sent again.
+        or any other failure, is never sent again. A driver that resends
+        them itself (``resends_refusals``: libcloud) is not doubled.
         """
         result = dict(zip(servers, self.backend.act(
             self.context, dataclasses.replace(target, servers=servers),
             action)))
-        for _ in range(self.max_resends):
+        resends = 0 if self.backend.resends_refusals else self.max_resends
+        for _ in range(resends):
             refused = [o for o in result.values() if _not_accepted(o)]
             if not refused:
                 break

@@ -158,6 +158,10 @@ class Backend(metaclass=abc.ABCMeta):
         """The options this driver reads from its agent's section."""
         return []
 
+    #: True for a driver that resends throttled calls itself, within the
+    #: call (libcloud): an action now then does not resend them again.
+    resends_refusals = False
+
     def __init__(self, conf, agent):
         self.conf = conf
         self.agent = agent

@@ -99,6 +99,8 @@ class DriverPool(object):
 class LibcloudBackend(base.Backend):
     """Start, stop, reboot and read libcloud nodes for one agent."""
 
+    resends_refusals = True  # libcloud_retry, within each call
+
     @classmethod
     def list_opts(cls):
         return libcloud_conf.list_opts()

@@ -71,6 +71,7 @@ class TakeBeforeTest(base.TestCase):
 
 class FakeBackend(object):
     agent = 'a1'
+    resends_refusals = False
 
     class opts(object):
         request_deadline = 0.5
@@ -176,6 +177,17 @@ class ResendTest(base.TestCase):
         backend, codes = self.send({'a': [(429, 0.1)] * 3})
         self.assertEqual([429], codes)
         self.assertEqual(3, len(backend.sent))
+
+    def test_a_driver_that_resends_itself_is_not_doubled(self):
+        backend = RefusingBackend({'a': [(429, 0.1), (202, None)]})
+        backend.resends_refusals = True
+        sender = rate_sync.Sender(
+            self.conf, backend, None, 'R', bucket=rate.TokenBucket(0, 10),
+            clock=lambda: self.now[0], sleep=self.sleep)
+        outcomes = sender(backends_base.Target('t', 'R', ('a',)),
+                          backends_base.Action('os-stop'))
+        self.assertEqual([429], [o.code for o in outcomes])
+        self.assertEqual([('a',)], backend.sent)
 
     def test_no_resend_that_would_end_past_the_deadline(self):
         backend, codes = self.send({'a': [(503, 30), (202, None)]})

@@ -83,15 +83,17 @@ def make_readable(path):
             os.chmod(full, os.stat(full).st_mode | 0o444)
 
 
-def write_config(directory, text, name='vmact.conf', paste_ini=True):
+def write_config(directory, text, name='vmact.conf', paste_ini=True,
+                 state=None):
     """Write a vmact config file, and api-paste.ini beside it if asked.
 
-    The jobs database is a sqlite file in ``directory/state`` (writable by
-    Apache's user), its schema made at start.
+    The jobs database is a sqlite file in ``state`` (default
+    ``directory/state``; writable by Apache's user), its schema made at
+    start.
     """
     if paste_ini:
         shutil.copy(PASTE_INI, os.path.join(directory, 'api-paste.ini'))
-    state = os.path.join(directory, 'state')
+    state = state or os.path.join(directory, 'state')
     os.makedirs(state, exist_ok=True)
     lines = [line for line in text.splitlines()
              if not line.startswith('state_path')]
@@ -382,7 +384,7 @@ Include {vhost}
         os.makedirs(conf_dir)
         self.config_file = write_config(
             conf_dir, self.config_text_for_port(self.port),
-            paste_ini=not self.wheel)
+            paste_ini=not self.wheel, state=os.path.join(self.dir, 'state'))
         root = os.path.join(self.dir, 'apache')
         os.makedirs(root)
         mod_wsgi = _run([os.path.join(venv, 'bin', 'mod_wsgi-express'),

@@ -131,6 +131,9 @@ def write_config(path, cloud, port=0, deadline=10.0, read_timeout=10.0,
             max_servers_per_request=max_servers, max_wait=10),
         'oslo_middleware': {'max_request_body_size': max_body},
         'keystone_authtoken': vmact_config.keystone_authtoken(*service),
+        # The trustee of token-mode jobs; the fake Keystone has no trusts
+        # API, so such a job is the 403 of a refused trust, never a 5xx.
+        'trustee': vmact_config.password_auth(*service),
         TOKEN_AGENT: nova_agent('token', *agent),
         SERVICE_AGENT: dict(nova_agent('service', *agent),
                             **vmact_config.password_auth(*service)),

@@ -87,7 +87,7 @@ class Sender(object):
         """``act`` on ``servers``; refusals that did not act sent again.
 
         A server the backend refused without acting on it (429, or 503
-        with ``Retry-After``: :func:`vmact.jobs.runner.not_accepted`) is
+        with ``Retry-After``: :func:`vmact.backends.base.not_accepted`) is
         sent again after that time (1 s when not said, at most ``[jobs]
         max_retry_after``), at most ``[jobs] max_resends`` times and only
         when the wait ends before the request deadline; an accepted call,
@@ -99,7 +99,7 @@ class Sender(object):
             action)))
         resends = 0 if self.backend.resends_refusals else self.max_resends
         for _ in range(resends):
-            refused = [o for o in result.values() if _not_accepted(o)]
+            refused = [o for o in result.values() if base.not_accepted(o)]
             if not refused:
                 break
             pause = min(max(o.retry_after or 1 for o in refused),
@@ -112,11 +112,6 @@ class Sender(object):
                 self.context, dataclasses.replace(target, servers=again),
                 action)))
         return [result[server] for server in servers]
-
-
-def _not_accepted(outcome):
-    return outcome.code == 429 or (
-        outcome.code == 503 and outcome.retry_after is not None)
 
 
 def act(ctx, backend, target, action, send, sleep=time.sleep):

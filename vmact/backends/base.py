@@ -321,6 +321,16 @@ def instead_of_sending(action, shown):
     return None
 
 
+def not_accepted(outcome):
+    """The backend refused the call and says it did not act on it.
+
+    429 (Nova's 413 is mapped to it), or 503 with a ``Retry-After``: the
+    only outcomes vmact ever sends again.
+    """
+    return outcome.code == 429 or (
+        outcome.code == 503 and outcome.retry_after is not None)
+
+
 def settled_in(state, status):
     """``state`` is ``status`` with no task in progress."""
     return state.status == status and not state.task_state

@@ -55,10 +55,7 @@ def final_status(counts, cancel_requested):
     return 'FAIL' if good == 0 else 'PARTIAL'
 
 
-def not_accepted(outcome):
-    """The backend refused the call and says it did not act on it."""
-    return outcome.code == 429 or (
-        outcome.code == 503 and outcome.retry_after is not None)
+not_accepted = base.not_accepted
 
 
 class JobRunner(object):
